@@ -1,0 +1,56 @@
+# Strata: `make run` serves a seeded demo; `make test` runs everything CI checks.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# uv from PATH, else a private copy in .tools/ (needs only python3 and PyPI).
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+export UV_PYTHON_DOWNLOADS := never
+RUN := $(UV) run --frozen
+
+.PHONY: help install run test lint format typecheck migrations-check imports pytest bench clean
+
+help:
+	@echo "make run     serve the seeded demo on http://localhost:8000 and http://acme.localhost:8000"
+	@echo "make test    everything CI checks: lint, format, types, migrations, import contracts, tests"
+	@echo "make format  apply ruff's formatting and safe fixes"
+	@echo "make bench   run the benchmarks and write docs/performance.md"
+
+.tools/bin/uv:
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check "uv>=0.8"
+
+install: $(UV)
+	$(UV) sync --frozen
+
+run: install
+	$(RUN) python scripts/run_dev.py
+
+test: install
+	./scripts/ensure-chromium.sh
+	$(MAKE) --no-print-directory lint typecheck migrations-check imports pytest
+
+lint:
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+
+format:
+	$(RUN) ruff format .
+	$(RUN) ruff check --fix .
+
+typecheck:
+	$(RUN) mypy .
+
+migrations-check:
+	DJANGO_SETTINGS_MODULE=config.settings.test $(RUN) python manage.py makemigrations --check --dry-run
+
+imports:
+	$(RUN) lint-imports
+
+pytest:
+	$(RUN) pytest
+
+bench: install
+	$(RUN) python bench/routing/run.py
+
+clean:
+	rm -rf .tools .venv var .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,253 @@
+"""Settings shared by every environment; dev.py, test.py and prod.py hold only differences.
+
+Everything that varies between deployments is read from the environment through config.env,
+which names the variable when a value is missing or malformed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import env_bool, env_float, env_int, env_list, env_secret, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+DEBUG = env_bool("DJANGO_DEBUG", default=False)
+SECRET_KEY = env_secret(
+    "DJANGO_SECRET_KEY",
+    hint='generate one with: python -c "import secrets; print(secrets.token_urlsafe(50))"',
+)
+
+# --- Tenancy ---------------------------------------------------------------------------------
+
+# Public site on the apex, tenants on <slug>.<base>. A port is stripped before matching.
+STRATA_BASE_DOMAIN = env_str("STRATA_BASE_DOMAIN", default="localhost").lower().rstrip(".")
+# How long a process trusts its own copy of a host -> tenant route, and how long Redis keeps one.
+# The first bounds how stale a process can be after a tenant changes (invalidation deletes the
+# Redis copy at once); the second only bounds a rare race between a reader and a writer.
+STRATA_ROUTING_LOCAL_TTL = env_float("STRATA_ROUTING_LOCAL_TTL", default=5.0)
+STRATA_ROUTING_SHARED_TTL = env_int("STRATA_ROUTING_SHARED_TTL", default=300, minimum=1)
+STRATA_ROUTING_UNKNOWN_TTL = env_int("STRATA_ROUTING_UNKNOWN_TTL", default=30, minimum=1)
+
+ALLOWED_HOSTS = [
+    STRATA_BASE_DOMAIN,
+    f".{STRATA_BASE_DOMAIN}",
+    *env_list("DJANGO_ALLOWED_HOSTS", []),
+]
+
+TENANT_MODEL = "tenants.Tenant"
+TENANT_DOMAIN_MODEL = "tenants.Domain"
+PUBLIC_SCHEMA_NAME = "public"
+PUBLIC_SCHEMA_URLCONF = "config.urls_public"
+ROOT_URLCONF = "config.urls_tenant"
+# Set the search_path once per request (the middleware calls set_tenant on every request, which
+# forgets what the connection had), not before every cursor.
+TENANT_LIMIT_SET_CALLS = True
+
+SHARED_APPS = [
+    # Before django_tenants: our create_tenant (and later lifecycle commands) replace its own.
+    "tenants",
+    "django_tenants",
+    "shared_apps.accounts",
+    "shared_apps.website",
+    "shared_apps.health",
+    # Content types and permissions live only in public: tenant schemas see them through the
+    # search_path, so cloned or pooled schemas never carry stale copies of them.
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+]
+TENANT_APPS = [
+    # Each schema has its own session table, so a session made on one tenant host does not
+    # exist on another (the cache half of cached_db is schema-prefixed too).
+    "django.contrib.sessions",
+    "tenant_apps.workspace",
+]
+INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+
+# --- Database --------------------------------------------------------------------------------
+
+
+def database_from_url(url: str, *, variable: str = "DATABASE_URL") -> dict[str, Any]:
+    try:
+        parsed: dict[str, Any] = dict(dj_database_url.parse(url))
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{variable} is not a database URL: {exc}") from None
+    if parsed.get("ENGINE") != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(
+            f"{variable} must be a PostgreSQL URL (postgres://user@host:5432/name); Strata keeps "
+            "each tenant in its own PostgreSQL schema"
+        )
+    parsed["ENGINE"] = "django_tenants.postgresql_backend"
+    parsed.setdefault("OPTIONS", {})
+    parsed["OPTIONS"].setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", default=5))
+    # A new connection costs ~7 ms here, more than a whole request: keep them.
+    parsed["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", default=600, minimum=0)
+    parsed["CONN_HEALTH_CHECKS"] = True
+    return parsed
+
+
+DATABASES = {
+    "default": database_from_url(
+        env_secret(
+            "DATABASE_URL",
+            hint="export DATABASE_URL=postgres://USER@HOST:5432/NAME, or use `make run`, which "
+            "starts an embedded PostgreSQL",
+        )
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache and sessions ----------------------------------------------------------------------
+
+REDIS_URL = env_secret("REDIS_URL", default=None)
+
+# "default" keys carry the current schema (django-tenants make_key): what one tenant caches,
+# another cannot read. "global" has no schema in its keys, on purpose, for the few things that
+# must not multiply per tenant (host routing, login rate limits).
+if REDIS_URL:
+    _redis_options = {
+        "CLIENT_CLASS": "django_redis.client.DefaultClient",
+        "SOCKET_CONNECT_TIMEOUT": 2,
+        "SOCKET_TIMEOUT": 2,
+    }
+    CACHES: dict[str, dict[str, Any]] = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "strata",
+            "KEY_FUNCTION": "django_tenants.cache.make_key",
+            "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+            "OPTIONS": _redis_options,
+        },
+        "global": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "strata-global",
+            "OPTIONS": _redis_options,
+        },
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "strata-default",
+            "KEY_PREFIX": "strata",
+            "KEY_FUNCTION": "django_tenants.cache.make_key",
+        },
+        "global": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "strata-global",
+            "KEY_PREFIX": "strata-global",
+        },
+    }
+
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_COOKIE_NAME = "strata_session"
+# Host-only cookies (no SESSION_COOKIE_DOMAIN): the browser never sends acme's cookie to globex.
+SESSION_COOKIE_DOMAIN = None
+CSRF_COOKIE_DOMAIN = None
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", default=14 * 24 * 3600, minimum=60)
+
+# --- Requests --------------------------------------------------------------------------------
+
+MIDDLEWARE = [
+    # Answers /healthz and /readyz on any host, before host validation and tenant routing.
+    "shared_apps.health.middleware.HealthCheckMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "tenants.middleware.TenantRoutingMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "tenants.access.TenantViewGuardMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "tenants.context_processors.tenancy",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "config.wsgi.application"
+
+# --- Accounts --------------------------------------------------------------------------------
+
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "accounts:login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# --- Static files ----------------------------------------------------------------------------
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "var" / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+# --- Internationalisation --------------------------------------------------------------------
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- API -------------------------------------------------------------------------------------
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+
+# --- Logging ---------------------------------------------------------------------------------
+
+LOG_LEVEL = env_str("LOG_LEVEL", default="INFO").upper()
+LOGGING: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}
+
+# --- Security (production tightens these) ----------------------------------------------------
+
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"

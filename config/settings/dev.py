@@ -1,0 +1,27 @@
+"""Local development: `make run` sets DATABASE_URL (embedded PostgreSQL unless you give one)."""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "dev-only-insecure-key-never-use-in-production")
+os.environ.setdefault("DJANGO_DEBUG", "true")
+
+from .base import *  # noqa: F403
+from .base import INSTALLED_APPS, MIDDLEWARE, SHARED_APPS
+
+INSTALLED_APPS = [*INSTALLED_APPS, "debug_toolbar"]
+SHARED_APPS = [*SHARED_APPS, "debug_toolbar"]
+# After health checks, security and static files, before routing, so the toolbar sees the
+# whole tenant request.
+MIDDLEWARE = [*MIDDLEWARE[:3], "debug_toolbar.middleware.DebugToolbarMiddleware", *MIDDLEWARE[3:]]
+INTERNAL_IPS = ["127.0.0.1", "::1"]
+# The toolbar's own views serve its panels on every host; they carry no tenant data.
+STRATA_TENANT_VIEW_GUARD_EXEMPT_MODULES = ("debug_toolbar.",)
+
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+DEBUG_TOOLBAR_CONFIG = {"SHOW_COLLAPSED": True}

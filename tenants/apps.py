@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class TenantsConfig(AppConfig):
+    name = "tenants"
+    verbose_name = "Tenancy"
+
+    def ready(self) -> None:
+        from tenants import routing
+
+        routing.connect_invalidation_signals()

@@ -1,0 +1,39 @@
+"""Host names: which one is the public site, which one a tenant lives on."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def split_host(host: str) -> tuple[str, str]:
+    """("acme.localhost", ":8000") from "ACME.localhost:8000"; IPv6 literals keep brackets."""
+    host = host.lower()
+    if host.startswith("["):
+        end = host.find("]")
+        return host[: end + 1], host[end + 1 :]
+    name, sep, port = host.partition(":")
+    return name.rstrip("."), f"{sep}{port}"
+
+
+def public_hosts() -> frozenset[str]:
+    base: str = settings.STRATA_BASE_DOMAIN
+    return frozenset({base, f"www.{base}"})
+
+
+def primary_host_for_slug(slug: str) -> str:
+    return f"{slug}.{settings.STRATA_BASE_DOMAIN}"
+
+
+def _origin(request: HttpRequest, hostname: str) -> str:
+    _, port = split_host(request.get_host())
+    return f"{request.scheme}://{hostname}{port}"
+
+
+def public_site_url(request: HttpRequest, path: str = "/") -> str:
+    """The apex site on the scheme and port this request came in on."""
+    return f"{_origin(request, settings.STRATA_BASE_DOMAIN)}{path}"
+
+
+def tenant_site_url(request: HttpRequest, host: str, path: str = "/") -> str:
+    return f"{_origin(request, host)}{path}"

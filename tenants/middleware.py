@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import cast
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from tenants import routing
+from tenants.context import tenant_connection
+from tenants.hosts import public_hosts, split_host
+from tenants.models import Tenant, TenantStatus
+from tenants.requests import RoutedRequest
+
+_INACTIVE_MESSAGES = {
+    TenantStatus.SUSPENDED: (
+        "tenant_suspended",
+        "This workspace is suspended. Its owner can contact support to restore access.",
+    ),
+    TenantStatus.ARCHIVED: (
+        "tenant_archived",
+        "This workspace has been archived and is no longer available.",
+    ),
+}
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/") or request.headers.get("Accept", "").startswith(
+        "application/json"
+    )
+
+
+class TenantRoutingMiddleware:
+    """Pick the schema and urlconf for a request from its host.
+
+    The apex and www serve the public site; a tenant's host serves its workspace; anything else
+    is a 404 that names no tenant. Every request starts by selecting its schema afresh, which
+    also makes the connection forget the search_path an earlier request left on it: the first
+    query of this request sets it again (TENANT_LIMIT_SET_CALLS), a view with no query sets none.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.public_hosts = public_hosts()
+
+    def __call__(self, http_request: HttpRequest) -> HttpResponse:
+        request = cast(RoutedRequest, http_request)
+        request.tenant = None
+        hostname, _ = split_host(request.get_host())
+        connection = tenant_connection()
+        connection.set_schema_to_public()
+        try:
+            if hostname in self.public_hosts:
+                request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
+                return self.get_response(request)
+
+            tenant = routing.resolve(hostname)
+            if tenant is None:
+                request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
+                return render(request, "404.html", {"unknown_host": True}, status=404)
+            if tenant.status != TenantStatus.ACTIVE:
+                return self._inactive(request, tenant)
+
+            request.tenant = tenant
+            request.urlconf = settings.ROOT_URLCONF
+            connection.set_tenant(tenant)
+            return self.get_response(request)
+        finally:
+            connection.set_schema_to_public()
+
+    def _inactive(self, request: RoutedRequest, tenant: Tenant) -> HttpResponse:
+        code, message = _INACTIVE_MESSAGES[TenantStatus(tenant.status)]
+        if _wants_json(request):
+            return JsonResponse({"error": {"code": code, "message": message}}, status=403)
+        request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
+        return render(
+            request,
+            "tenants/inactive.html",
+            {"inactive_tenant": tenant, "code": code, "message": message},
+            status=403,
+        )

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Collection, Sequence
+from typing import Any, ClassVar, Self
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Now
+from django_tenants.models import DomainMixin, TenantMixin
+
+from tenants.roles import Role
+from tenants.slugs import SLUG_MAX_LENGTH, validate_slug
+
+SCHEMA_PREFIX = "t_"
+
+
+def generate_schema_name() -> str:
+    """An opaque schema name: never derived from user input, never shown to users."""
+    return f"{SCHEMA_PREFIX}{secrets.token_hex(10)}"
+
+
+class TenantStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    SUSPENDED = "suspended", "Suspended"
+    ARCHIVED = "archived", "Archived"
+
+
+class Tenant(TenantMixin):
+    """A customer workspace: one PostgreSQL schema, reached on <slug>.<base domain>."""
+
+    # Schemas are created and dropped by tenants.services in the same transaction as the row,
+    # never as a side effect of save() or delete().
+    auto_create_schema = False
+    auto_drop_schema = False
+
+    # Immutable once written; a trigger in the database refuses any change (migration 0002).
+    schema_name = models.CharField(
+        max_length=63, unique=True, default=generate_schema_name, editable=False
+    )
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    slug = models.CharField(max_length=SLUG_MAX_LENGTH, unique=True, validators=[validate_slug])
+    name = models.CharField(max_length=100)
+    status = models.CharField(
+        max_length=16, choices=TenantStatus.choices, default=TenantStatus.ACTIVE
+    )
+    created_at = models.DateTimeField(db_default=Now(), editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering: ClassVar[Sequence[str]] = ["name"]
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.CheckConstraint(
+                condition=models.Q(slug__regex=r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"),
+                name="tenants_tenant_slug_is_dns_label",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == TenantStatus.ACTIVE
+
+    def owners(self) -> models.QuerySet[Membership]:
+        return self.memberships.filter(role=Role.OWNER)
+
+
+class Domain(DomainMixin):
+    """A host name that reaches a tenant; exactly one per tenant is primary."""
+
+    created_at = models.DateTimeField(db_default=Now(), editable=False)
+
+    # The host as loaded from the database, so a change of host can invalidate the old route.
+    loaded_host: str | None = None
+
+    class Meta:
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(
+                fields=["tenant"],
+                condition=models.Q(is_primary=True),
+                name="tenants_domain_one_primary_per_tenant",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(domain=models.functions.Lower("domain")),
+                name="tenants_domain_is_lowercase",
+            ),
+        ]
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Collection[str], values: Collection[Any]) -> Self:
+        instance = super().from_db(db, field_names, values)
+        instance.loaded_host = instance.domain
+        return instance
+
+
+class Membership(models.Model):
+    """What lets a user into a tenant. Being a user, or staff, never does."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    created_at = models.DateTimeField(db_default=Now(), editable=False)
+
+    class Meta:
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(
+                fields=["user", "tenant"], name="tenants_membership_unique_user_tenant"
+            ),
+        ]
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["tenant", "role"], name="tenants_membership_tenant_role"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.tenant_id} as {self.role}"
