@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest
 
 
@@ -26,7 +27,11 @@ def primary_host_for_slug(slug: str) -> str:
 
 
 def _origin(request: HttpRequest, hostname: str) -> str:
-    _, port = split_host(request.get_host())
+    try:
+        _, port = split_host(request.get_host())
+    except DisallowedHost:
+        # Error pages for a rejected Host still link somewhere sensible, never to that host.
+        port = ""
     return f"{request.scheme}://{hostname}{port}"
 
 

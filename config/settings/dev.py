@@ -19,6 +19,7 @@ STRATA_TENANT_VIEW_GUARD_EXEMPT_MODULES = ("debug_toolbar.",)
 
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 WHITENOISE_USE_FINDERS = True
+STATIC_ROOT = None  # served from the app directories; collectstatic is for production
 WHITENOISE_AUTOREFRESH = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -1,0 +1,108 @@
+"""A real gunicorn serving the test database, for tests that need other processes or a browser."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+# Short, so tests about cross-process staleness wait briefly; the mechanism is the same.
+LIVE_SERVER_ROUTING_TTL = 1.0
+
+
+@dataclass
+class LiveServer:
+    process: subprocess.Popen[bytes]
+    port: int
+    log_path: Path
+
+    def url(self, host: str, path: str = "/") -> str:
+        return f"http://{host}:{self.port}{path}"
+
+    def get(self, host: str, path: str = "/") -> tuple[int, str]:
+        """GET `path` with `host` as the Host header (Python cannot resolve *.localhost)."""
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}{path}", headers={"Host": f"{host}:{self.port}"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _test_database_url() -> str:
+    db = connection.settings_dict  # points at the test database once pytest-django set it up
+    auth = quote(db["USER"] or "", safe="")
+    if db.get("PASSWORD"):
+        auth += ":" + quote(db["PASSWORD"], safe="")
+    host = quote(db["HOST"] or "", safe="")
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    return f"postgres://{auth}@{host}{port}/{db['NAME']}"
+
+
+def start_live_server() -> LiveServer:
+    port = _free_port()
+    log_dir = ROOT / "test-artifacts"
+    log_dir.mkdir(exist_ok=True)
+    log_path = log_dir / "live-server.log"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": _test_database_url(),
+        "REDIS_URL": str(settings.REDIS_URL),
+        "STRATA_ROUTING_LOCAL_TTL": str(LIVE_SERVER_ROUTING_TTL),
+        "DATABASE_CONN_MAX_AGE": "600",
+    }
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable, "-m", "gunicorn", "config.wsgi:application",
+                "--bind", f"127.0.0.1:{port}", "--workers", "2", "--access-logfile", "-",
+            ],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    server = LiveServer(process=process, port=port, log_path=log_path)
+    deadline = time.monotonic() + 30
+    while not _answers(server):
+        if process.poll() is not None or time.monotonic() > deadline:
+            server.stop()
+            raise RuntimeError(f"live server did not start:\n{server.log()}")
+        time.sleep(0.1)  # polling a port that has nothing to notify us with
+    return server
+
+
+def _answers(server: LiveServer) -> bool:
+    try:
+        return server.get("127.0.0.1", "/healthz")[0] == 200
+    except (urllib.error.URLError, ConnectionError):
+        return False

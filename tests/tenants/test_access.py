@@ -1,0 +1,186 @@
+"""The fail-closed base: membership and role are checked on every tenant view."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.sessions.middleware import SessionMiddleware
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.test import RequestFactory
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from shared_apps.accounts.models import User
+from tenants.access import TenantView, TenantViewGuardMiddleware
+from tenants.models import Membership, Tenant
+from tenants.roles import Permission, Role, role_has_permission
+from tests.conftest import ClientFactory
+
+
+class _ManageMembersView(TenantView):
+    required_permission = Permission.MEMBERS_MANAGE
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return HttpResponse(f"managing {self.tenant.slug} as {self.membership.role}")
+
+
+def _call(view: type[TenantView], tenant: Tenant, user: User | AnonymousUser) -> HttpResponse:
+    request = RequestFactory().get("/members/", HTTP_HOST=f"{tenant.slug}.localhost")
+    request.tenant = tenant  # type: ignore[attr-defined]  # as the routing middleware does
+    request.user = user
+    SessionMiddleware(lambda r: HttpResponse()).process_request(request)
+    response = view.as_view()(request)
+    assert isinstance(response, HttpResponse)
+    return response
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client_on: ClientFactory, tenant: Tenant) -> None:
+    response = client_on(tenant).get("/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/"
+
+
+def test_a_member_enters(client_on: ClientFactory, tenant: Tenant, member: User) -> None:
+    response = client_on(tenant, member).get("/")
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("persona", ["outsider", "staff"])
+def test_a_signed_in_non_member_gets_nothing_and_loses_the_session(
+    client_on: ClientFactory, tenant: Tenant, persona: str, request: pytest.FixtureRequest
+) -> None:
+    user: User = request.getfixturevalue(persona)
+    client = client_on(tenant, user)  # a session on this host, as if they had one somehow
+
+    response = client.get("/")
+
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert f"You are not a member of {tenant.name}" in body
+    assert "Members" not in body
+    assert client.get("/").status_code == 302  # the session was ended
+
+
+def test_a_superuser_is_not_a_member_either(tenant: Tenant, staff: User) -> None:
+    staff.is_superuser = True
+    staff.save()
+
+    response = _call(_ManageMembersView, tenant, staff)
+
+    assert response.status_code == 403
+
+
+def test_a_removed_member_is_locked_out_on_the_next_request(
+    client_on: ClientFactory, tenant: Tenant, member: User
+) -> None:
+    client = client_on(tenant, member)
+    assert client.get("/").status_code == 200
+
+    Membership.objects.filter(user=member, tenant=tenant).delete()
+
+    assert client.get("/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("persona", "allowed"),
+    [("owner", True), ("admin", True), ("member", False), ("viewer", False)],
+)
+def test_role_permissions_are_enforced(
+    tenant: Tenant, persona: str, allowed: bool, request: pytest.FixtureRequest
+) -> None:
+    user: User = request.getfixturevalue(persona)
+
+    if allowed:
+        assert _call(_ManageMembersView, tenant, user).status_code == 200
+    else:
+        with pytest.raises(PermissionDenied):
+            _call(_ManageMembersView, tenant, user)
+
+
+def test_a_member_of_another_tenant_cannot_use_that_membership_here(
+    tenant: Tenant, outsider: User
+) -> None:
+    response = _call(_ManageMembersView, tenant, outsider)
+
+    assert response.status_code == 403
+    assert b"managing" not in response.content
+
+
+def test_the_permission_map_grows_with_the_role() -> None:
+    order = [Role.VIEWER, Role.MEMBER, Role.ADMIN, Role.OWNER]
+    for lower, higher in itertools.pairwise(order):
+        for permission in Permission:
+            if role_has_permission(lower, permission):
+                assert role_has_permission(higher, permission), (lower, higher, permission)
+    assert not role_has_permission(Role.VIEWER, Permission.CONTENT_WRITE)
+    assert role_has_permission(Role.MEMBER, Permission.CONTENT_WRITE)
+    assert not role_has_permission(Role.ADMIN, Permission.BILLING_MANAGE)
+
+
+def test_a_subclass_cannot_override_dispatch() -> None:
+    with pytest.raises(TypeError, match="membership check"):
+
+        class _Sneaky(TenantView):
+            def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+                return HttpResponse("no checks")
+
+
+def test_the_guard_refuses_a_view_that_skips_the_base(tenant: Tenant) -> None:
+    def bare_view(request: HttpRequest) -> HttpResponse:
+        return HttpResponse("tenant data")
+
+    request = RequestFactory().get("/")
+    request.tenant = tenant  # type: ignore[attr-defined]
+    guard = TenantViewGuardMiddleware(lambda r: HttpResponse())
+
+    with pytest.raises(ImproperlyConfigured, match="does not inherit"):
+        guard.process_view(request, bare_view, (), {})
+
+
+def test_the_guard_lets_the_public_site_use_plain_views() -> None:
+    def bare_view(request: HttpRequest) -> HttpResponse:
+        return HttpResponse("public")
+
+    request = RequestFactory().get("/")
+    request.tenant = None  # type: ignore[attr-defined]
+    guard = TenantViewGuardMiddleware(lambda r: HttpResponse())
+
+    guard.process_view(request, bare_view, (), {})  # does not raise
+
+
+def _views(patterns: list[URLPattern | URLResolver]) -> list[tuple[str, Any]]:
+    found: list[tuple[str, Any]] = []
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            found.extend(_views(pattern.url_patterns))
+        else:
+            found.append((str(pattern.pattern), pattern.callback))
+    return found
+
+
+def test_every_tenant_url_inherits_the_fail_closed_base() -> None:
+    views = _views(get_resolver("config.urls_tenant").url_patterns)
+
+    assert views, "the tenant urlconf should not be empty"
+    offenders = [
+        route
+        for route, callback in views
+        if not issubclass(getattr(callback, "view_class", type), TenantView)
+    ]
+    assert offenders == []
+
+
+def test_only_named_views_skip_the_membership_check() -> None:
+    views = _views(get_resolver("config.urls_tenant").url_patterns)
+    open_views = sorted(
+        callback.view_class.__name__
+        for _, callback in views
+        if callback.view_class.dangerously_allow_non_members
+    )
+
+    assert open_views == ["TenantLoginView", "TenantLogoutView"]

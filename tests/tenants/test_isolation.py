@@ -1,0 +1,78 @@
+"""What one tenant holds (sessions, cache entries) means nothing on another tenant's host."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.cache import cache
+
+from shared_apps.accounts.models import User
+from tenants.context import schema_context, tenant_context
+from tenants.models import Tenant
+from tests.conftest import ClientFactory
+
+
+def _session_cookie(client_on: ClientFactory, tenant: Tenant | None, user: User) -> str:
+    client = client_on(tenant, user)
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def test_a_session_from_one_tenant_is_rejected_on_another_even_for_a_member_of_both(
+    client_on: ClientFactory, tenant: Tenant, other_tenant: Tenant, both: User
+) -> None:
+    cookie = _session_cookie(client_on, tenant, both)
+    acme = client_on(tenant)
+    acme.cookies[settings.SESSION_COOKIE_NAME] = cookie
+    assert acme.get("/").status_code == 200  # the cookie works where it was issued
+
+    globex = client_on(other_tenant)
+    globex.cookies[settings.SESSION_COOKIE_NAME] = cookie
+    response = globex.get("/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_an_apex_session_is_not_a_tenant_session(
+    client_on: ClientFactory, tenant: Tenant, owner: User
+) -> None:
+    cookie = _session_cookie(client_on, None, owner)
+    client = client_on(tenant)
+    client.cookies[settings.SESSION_COOKIE_NAME] = cookie
+
+    response = client.get("/")
+
+    assert response.status_code == 302
+
+
+def test_a_tenant_session_is_not_an_apex_session(
+    client_on: ClientFactory, tenant: Tenant, owner: User
+) -> None:
+    cookie = _session_cookie(client_on, tenant, owner)
+    client = client_on(None)
+    client.cookies[settings.SESSION_COOKIE_NAME] = cookie
+
+    response = client.get("/accounts/")
+
+    assert response.status_code == 302
+
+
+def test_session_cookies_are_host_only() -> None:
+    assert settings.SESSION_COOKIE_DOMAIN is None
+    assert settings.CSRF_COOKIE_DOMAIN is None
+
+
+def test_a_cache_key_written_in_one_tenant_is_not_readable_in_another(
+    tenant: Tenant, other_tenant: Tenant
+) -> None:
+    with tenant_context(tenant):
+        cache.set("report", "acme's numbers")
+        assert cache.get("report") == "acme's numbers"
+
+    with tenant_context(other_tenant):
+        assert cache.get("report") is None
+        cache.set("report", "globex's numbers")
+
+    with schema_context("public"):
+        assert cache.get("report") is None
+    with tenant_context(tenant):
+        assert cache.get("report") == "acme's numbers"

@@ -1,0 +1,238 @@
+from __future__ import annotations
+
+import pytest
+from django.core.cache import caches
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from pytest_django import DjangoAssertNumQueries, DjangoCaptureOnCommitCallbacks
+
+from shared_apps.accounts.models import User
+from tenants import routing
+from tenants.models import Domain, Tenant, TenantStatus
+from tests.conftest import ClientFactory
+
+
+def test_an_unknown_host_gets_a_404_page_that_names_no_tenant(
+    client_on: ClientFactory, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    response = client_on(None).get("/", HTTP_HOST="nosuch.localhost")
+
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert "There is no workspace here" in body
+    for name in (tenant.name, other_tenant.name, tenant.slug, other_tenant.slug):
+        assert name not in body
+    # Not the public site either.
+    assert "Your team's work" not in body
+
+
+def test_an_unknown_host_is_not_served_the_public_urlconf(client_on: ClientFactory) -> None:
+    response = client_on(None).get("/accounts/login/", HTTP_HOST="nosuch.localhost")
+
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("host", ["localhost", "www.localhost", "LOCALHOST:8000"])
+def test_the_apex_and_www_serve_the_public_site(client_on: ClientFactory, host: str) -> None:
+    response = client_on(None).get("/", HTTP_HOST=host)
+
+    assert response.status_code == 200
+    assert "Your team's work" in response.content.decode()
+
+
+def test_a_host_outside_the_base_domain_is_a_bad_request(client_on: ClientFactory) -> None:
+    response = client_on(None).get("/", HTTP_HOST="evil.example.com")
+
+    assert response.status_code == 400
+
+
+def test_a_tenant_host_serves_that_tenant(client_on: ClientFactory, tenant: Tenant) -> None:
+    response = client_on(tenant).get("/accounts/login/")
+
+    assert response.status_code == 200
+    assert f"Sign in to {tenant.name}" in response.content.decode()
+
+
+def test_a_tenant_host_is_matched_without_case_or_port(
+    client_on: ClientFactory, tenant: Tenant
+) -> None:
+    response = client_on(tenant).get("/accounts/login/", HTTP_HOST="ACME.localhost:8000")
+
+    assert response.status_code == 200
+    assert f"Sign in to {tenant.name}" in response.content.decode()
+
+
+def test_a_routing_cache_hit_makes_no_database_query(
+    client_on: ClientFactory, tenant: Tenant, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    client = client_on(tenant)
+    client.get("/accounts/login/")  # fills the cache
+
+    with django_assert_num_queries(0):
+        response = client.get("/accounts/login/")
+
+    assert response.status_code == 200
+
+
+def test_a_route_shared_through_redis_makes_no_database_query(
+    client_on: ClientFactory, tenant: Tenant, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    client = client_on(tenant)
+    client.get("/accounts/login/")
+    routing.clear_local()  # as if another process had loaded it: only Redis has it now
+
+    with django_assert_num_queries(0):
+        response = client.get("/accounts/login/")
+
+    assert response.status_code == 200
+
+
+def test_a_cache_miss_costs_one_query_and_fills_both_levels(tenant: Tenant) -> None:
+    host = tenant.domains.get().domain
+    with CaptureQueriesContext(connection) as queries:
+        resolved = routing.resolve(host)
+
+    assert resolved is not None
+    assert resolved.pk == tenant.pk
+    assert resolved.schema_name == tenant.schema_name
+    lookups = [q for q in queries.captured_queries if "search_path" not in q["sql"]]
+    assert len(lookups) == 1
+    assert caches["global"].get(f"route:v1:{host}") is not None
+
+
+def test_an_unknown_host_is_remembered_too(
+    client_on: ClientFactory, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    client = client_on(None)
+    client.get("/", HTTP_HOST="nosuch.localhost")
+
+    with django_assert_num_queries(0):
+        response = client.get("/", HTTP_HOST="nosuch.localhost")
+
+    assert response.status_code == 404
+
+
+def test_each_request_gets_its_own_tenant_instance(tenant: Tenant) -> None:
+    host = tenant.domains.get().domain
+    first = routing.resolve(host)
+    assert first is not None
+    first.name = "Mutated by a careless view"
+
+    second = routing.resolve(host)
+
+    assert second is not None
+    assert second.name == tenant.name
+
+
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [(TenantStatus.SUSPENDED, "tenant_suspended"), (TenantStatus.ARCHIVED, "tenant_archived")],
+)
+def test_an_inactive_tenant_gets_its_own_page(
+    client_on: ClientFactory, tenant: Tenant, owner: User, status: TenantStatus, code: str
+) -> None:
+    Tenant.objects.filter(pk=tenant.pk).update(status=status)
+    client = client_on(tenant, owner)
+
+    response = client.get("/")
+
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert f"{tenant.name} is not available" in body
+    assert "Members" not in body  # nothing of the dashboard
+
+
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [(TenantStatus.SUSPENDED, "tenant_suspended"), (TenantStatus.ARCHIVED, "tenant_archived")],
+)
+def test_an_inactive_tenant_answers_api_paths_with_a_machine_readable_code(
+    client_on: ClientFactory, tenant: Tenant, status: TenantStatus, code: str
+) -> None:
+    Tenant.objects.filter(pk=tenant.pk).update(status=status)
+
+    response = client_on(tenant).get("/api/v1/anything")
+
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == code
+
+
+def test_suspending_a_tenant_invalidates_its_route_on_commit(
+    client_on: ClientFactory,
+    tenant: Tenant,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    client = client_on(tenant)
+    assert client.get("/accounts/login/").status_code == 200  # route now cached
+
+    with django_capture_on_commit_callbacks(execute=True):
+        tenant.status = TenantStatus.SUSPENDED
+        tenant.save()
+
+    assert client.get("/accounts/login/").status_code == 403
+
+
+def test_a_change_is_not_visible_through_the_cache_before_it_commits(
+    client_on: ClientFactory, tenant: Tenant
+) -> None:
+    client = client_on(tenant)
+    assert client.get("/accounts/login/").status_code == 200
+
+    tenant.status = TenantStatus.SUSPENDED
+    tenant.save()  # the test's transaction has not committed: no invalidation yet
+
+    assert client.get("/accounts/login/").status_code == 200
+
+
+def test_a_re_pointed_domain_serves_its_new_tenant_after_commit(
+    client_on: ClientFactory,
+    tenant: Tenant,
+    other_tenant: Tenant,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        extra = Domain.objects.create(domain="shared.localhost", tenant=tenant, is_primary=False)
+    client = client_on(None)
+    assert (
+        f"Sign in to {tenant.name}"
+        in client.get("/accounts/login/", HTTP_HOST="shared.localhost").content.decode()
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        extra.tenant = other_tenant
+        extra.save()
+
+    page = client.get("/accounts/login/", HTTP_HOST="shared.localhost").content.decode()
+    assert f"Sign in to {other_tenant.name}" in page
+
+
+def test_a_renamed_domain_forgets_its_old_host(
+    client_on: ClientFactory,
+    tenant: Tenant,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        extra = Domain.objects.create(domain="old.localhost", tenant=tenant, is_primary=False)
+    client = client_on(None)
+    assert client.get("/accounts/login/", HTTP_HOST="old.localhost").status_code == 200
+
+    with django_capture_on_commit_callbacks(execute=True):
+        extra.domain = "new.localhost"
+        extra.save()
+
+    assert client.get("/accounts/login/", HTTP_HOST="old.localhost").status_code == 404
+    assert client.get("/accounts/login/", HTTP_HOST="new.localhost").status_code == 200
+
+
+def test_a_new_domain_replaces_a_remembered_unknown_host(
+    client_on: ClientFactory,
+    tenant: Tenant,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    client = client_on(None)
+    assert client.get("/", HTTP_HOST="later.localhost").status_code == 404
+
+    with django_capture_on_commit_callbacks(execute=True):
+        Domain.objects.create(domain="later.localhost", tenant=tenant, is_primary=False)
+
+    assert client.get("/accounts/login/", HTTP_HOST="later.localhost").status_code == 200
