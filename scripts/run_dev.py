@@ -54,6 +54,7 @@ def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
     if not os.environ.get("DATABASE_URL"):
         os.environ["DATABASE_URL"] = start_embedded_postgres()
+        say(f"For other commands meanwhile: export DATABASE_URL='{os.environ['DATABASE_URL']}'")
     else:
         say("Using DATABASE_URL from the environment")
     if os.environ.get("REDIS_URL"):

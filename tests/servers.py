@@ -81,7 +81,9 @@ def start_live_server() -> LiveServer:
         "DATABASE_URL": _test_database_url(),
         "REDIS_URL": str(settings.REDIS_URL),
         "STRATA_ROUTING_LOCAL_TTL": str(LIVE_SERVER_ROUTING_TTL),
-        "DATABASE_CONN_MAX_AGE": "600",
+        # Through Django's psycopg pool, as in production.
+        "DATABASE_POOL": "true",
+        "DATABASE_POOL_MIN_SIZE": "1",
     }
     with log_path.open("wb") as log:
         process = subprocess.Popen(

@@ -96,6 +96,20 @@ def database_from_url(url: str, *, variable: str = "DATABASE_URL") -> dict[str, 
     return parsed
 
 
+def use_connection_pool(database: dict[str, Any]) -> None:
+    """Django's native psycopg pool: connections are checked out per request and returned at its
+    end; each is replaced after DATABASE_POOL_MAX_LIFETIME seconds, which bounds the catalog
+    caches a PostgreSQL backend grows while visiting many schemas."""
+    database["CONN_MAX_AGE"] = 0
+    database["CONN_HEALTH_CHECKS"] = False
+    database["OPTIONS"]["pool"] = {
+        "min_size": env_int("DATABASE_POOL_MIN_SIZE", default=2, minimum=0),
+        "max_size": env_int("DATABASE_POOL_MAX_SIZE", default=10, minimum=1),
+        "max_lifetime": env_int("DATABASE_POOL_MAX_LIFETIME", default=1800, minimum=60),
+        "timeout": env_int("DATABASE_POOL_TIMEOUT", default=10, minimum=1),
+    }
+
+
 DATABASES = {
     "default": database_from_url(
         env_secret(
@@ -105,6 +119,8 @@ DATABASES = {
         )
     )
 }
+if env_bool("DATABASE_POOL", default=False):
+    use_connection_pool(DATABASES["default"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and sessions ----------------------------------------------------------------------

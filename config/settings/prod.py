@@ -3,7 +3,7 @@
 from config.env import env_bool, env_int
 
 from .base import *  # noqa: F403
-from .base import DATABASES, REDIS_URL
+from .base import DATABASES, REDIS_URL, use_connection_pool
 
 if not REDIS_URL:
     from django.core.exceptions import ImproperlyConfigured
@@ -15,17 +15,7 @@ if not REDIS_URL:
 
 DEBUG = False
 
-# Django's native psycopg pool. Connections are checked out per request and returned at its
-# end; a connection is replaced after POOL_MAX_LIFETIME seconds so the per-backend catalog caches
-# that PostgreSQL grows while visiting many schemas stay bounded.
-DATABASES["default"]["CONN_MAX_AGE"] = 0
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
-DATABASES["default"]["OPTIONS"]["pool"] = {
-    "min_size": env_int("DATABASE_POOL_MIN_SIZE", default=2, minimum=0),
-    "max_size": env_int("DATABASE_POOL_MAX_SIZE", default=10, minimum=1),
-    "max_lifetime": env_int("DATABASE_POOL_MAX_LIFETIME", default=1800, minimum=60),
-    "timeout": env_int("DATABASE_POOL_TIMEOUT", default=10, minimum=1),
-}
+use_connection_pool(DATABASES["default"])
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
