@@ -15,9 +15,14 @@ help:
 	@echo "make format  apply ruff's formatting and safe fixes"
 	@echo "make bench   run the benchmarks and write docs/performance.md"
 
+# A venv when python3 has one, else pip --target (Debian without python3-venv).
 .tools/bin/uv:
-	python3 -m venv .tools
-	.tools/bin/pip install --quiet --disable-pip-version-check "uv>=0.8"
+	@if python3 -m venv .tools >/dev/null 2>&1; then \
+		.tools/bin/pip install --quiet --disable-pip-version-check "uv>=0.8"; \
+	else \
+		python3 -m pip install --quiet --disable-pip-version-check --target .tools/pip "uv>=0.8" \
+			&& mkdir -p .tools/bin && ln -sf ../pip/bin/uv .tools/bin/uv; \
+	fi
 
 install: $(UV)
 	$(UV) sync --frozen

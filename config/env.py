@@ -43,10 +43,6 @@ def env_str(name: str, default: str | _Missing = MISSING, *, hint: str = "set it
     return value if value is not None else _default_or_fail(name, default, hint)
 
 
-def env_optional_str(name: str) -> str | None:
-    return _raw(name)
-
-
 def env_bool(name: str, default: bool | _Missing = MISSING) -> bool:
     value = _raw(name)
     if value is None:

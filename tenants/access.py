@@ -1,7 +1,8 @@
 """The fail-closed base for every view on a tenant host.
 
 A tenant view inherits TenantView, which lets in only signed-in members of the request's tenant
-whose role carries the view's `required_permission`. Subclasses cannot override dispatch(), and
+whose role carries the view's `required_permission`. No subclass may end up with another
+dispatch() (its own or an earlier base's), as_view() cannot switch the check off, and
 TenantViewGuardMiddleware refuses to run any view on a tenant host that does not inherit the
 base, so a view cannot forget the check. The one way around it is spelled
 `dangerously_allow_non_members` so that it stands out in review.
@@ -26,6 +27,8 @@ from tenants.requests import RoutedRequest, TenantRequest
 from tenants.roles import Permission, role_has_permission
 from tenants.selectors import membership_for
 
+_ACCESS_ATTRIBUTES = frozenset({"required_permission", "dangerously_allow_non_members"})
+
 
 class TenantView(View):
     """Base for tenant-host views: membership required, role permission checked."""
@@ -40,11 +43,24 @@ class TenantView(View):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if "dispatch" in vars(cls):
+        # Checks the dispatch() the class will really use, so a base listed before TenantView
+        # (a mixin, DRF's APIView) cannot replace the check either.
+        if cls.dispatch is not TenantView.dispatch:
             raise TypeError(
-                f"{cls.__qualname__} overrides dispatch(), which would skip the tenant "
-                "membership check; put the logic in get()/post() instead"
+                f"{cls.__qualname__} gets dispatch() from somewhere other than TenantView, "
+                "which would skip the tenant membership check; list TenantView first among "
+                "the bases and put the logic in get()/post()"
             )
+
+    @classmethod
+    def as_view(cls, **initkwargs: Any) -> Callable[..., HttpResponseBase]:
+        overridden = _ACCESS_ATTRIBUTES & initkwargs.keys()
+        if overridden:
+            raise TypeError(
+                f"{cls.__qualname__}.as_view() cannot set {', '.join(sorted(overridden))}: "
+                "access rules belong on the class, where review sees them"
+            )
+        return super().as_view(**initkwargs)
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         tenant = cast(RoutedRequest, request).tenant
@@ -60,10 +76,10 @@ class TenantView(View):
                 # A session here without a membership (removed member): it is worth nothing.
                 logout(request)
                 return render(request, "tenants/not_a_member.html", {"tenant": tenant}, status=403)
-            if not role_has_permission(membership.role, self.required_permission):
-                raise PermissionDenied
             self.membership = membership
             cast(TenantRequest, request).membership = membership
+            if not role_has_permission(membership.role, self.required_permission):
+                raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
 
@@ -88,7 +104,8 @@ class TenantViewGuardMiddleware:
     ) -> None:
         if getattr(request, "tenant", None) is None:
             return
-        view_class = getattr(view_func, "view_class", None)
+        # Django's as_view() records the class as view_class, DRF's ViewSets as cls.
+        view_class = getattr(view_func, "view_class", None) or getattr(view_func, "cls", None)
         if isinstance(view_class, type) and issubclass(view_class, TenantView):
             return
         if self.exempt_modules and view_func.__module__.startswith(self.exempt_modules):

@@ -26,19 +26,20 @@ def primary_host_for_slug(slug: str) -> str:
     return f"{slug}.{settings.STRATA_BASE_DOMAIN}"
 
 
-def _origin(request: HttpRequest, hostname: str) -> str:
+def with_request_port(request: HttpRequest, hostname: str) -> str:
+    """`hostname` with the port this request came in on ("acme.localhost:8000" in dev)."""
     try:
         _, port = split_host(request.get_host())
     except DisallowedHost:
         # Error pages for a rejected Host still link somewhere sensible, never to that host.
         port = ""
-    return f"{request.scheme}://{hostname}{port}"
+    return f"{hostname}{port}"
 
 
 def public_site_url(request: HttpRequest, path: str = "/") -> str:
     """The apex site on the scheme and port this request came in on."""
-    return f"{_origin(request, settings.STRATA_BASE_DOMAIN)}{path}"
+    return f"{request.scheme}://{with_request_port(request, settings.STRATA_BASE_DOMAIN)}{path}"
 
 
 def tenant_site_url(request: HttpRequest, host: str, path: str = "/") -> str:
-    return f"{_origin(request, host)}{path}"
+    return f"{request.scheme}://{with_request_port(request, host)}{path}"

@@ -6,6 +6,7 @@ from typing import cast
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import set_urlconf
 
 from tenants import routing
 from tenants.context import tenant_connection
@@ -23,6 +24,20 @@ _INACTIVE_MESSAGES = {
         "This workspace has been archived and is no longer available.",
     ),
 }
+
+
+def _is_dns_name(hostname: str) -> bool:
+    # Django has checked the characters; a name longer than DNS allows cannot be a tenant and
+    # must not reach the route caches (one cache entry and one query per made-up name).
+    return len(hostname) <= 253 and all(0 < len(label) <= 63 for label in hostname.split("."))
+
+
+def _render_public(
+    request: HttpRequest, template: str, context: dict[str, object], status: int
+) -> HttpResponse:
+    """Render a page of our own before any view runs, resolving {% url %} on the public site."""
+    set_urlconf(settings.PUBLIC_SCHEMA_URLCONF)
+    return render(request, template, context, status=status)
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -55,10 +70,9 @@ class TenantRoutingMiddleware:
                 request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
                 return self.get_response(request)
 
-            tenant = routing.resolve(hostname)
+            tenant = routing.resolve(hostname) if _is_dns_name(hostname) else None
             if tenant is None:
-                request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
-                return render(request, "404.html", {"unknown_host": True}, status=404)
+                return _render_public(request, "404.html", {"unknown_host": True}, status=404)
             if tenant.status != TenantStatus.ACTIVE:
                 return self._inactive(request, tenant)
 
@@ -73,8 +87,7 @@ class TenantRoutingMiddleware:
         code, message = _INACTIVE_MESSAGES[TenantStatus(tenant.status)]
         if _wants_json(request):
             return JsonResponse({"error": {"code": code, "message": message}}, status=403)
-        request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
-        return render(
+        return _render_public(
             request,
             "tenants/inactive.html",
             {"inactive_tenant": tenant, "code": code, "message": message},

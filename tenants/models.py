@@ -55,17 +55,14 @@ class Tenant(TenantMixin):
                 condition=models.Q(slug__regex=r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"),
                 name="tenants_tenant_slug_is_dns_label",
             ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=TenantStatus.values),
+                name="tenants_tenant_status_valid",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def is_active(self) -> bool:
-        return self.status == TenantStatus.ACTIVE
-
-    def owners(self) -> models.QuerySet[Membership]:
-        return self.memberships.filter(role=Role.OWNER)
 
 
 class Domain(DomainMixin):
@@ -92,7 +89,9 @@ class Domain(DomainMixin):
     @classmethod
     def from_db(cls, db: str | None, field_names: Collection[str], values: Collection[Any]) -> Self:
         instance = super().from_db(db, field_names, values)
-        instance.loaded_host = instance.domain
+        # From __dict__: under .only()/.defer() the host may not be loaded, and reading the
+        # attribute would cost a query per row.
+        instance.loaded_host = instance.__dict__.get("domain")
         return instance
 
 
@@ -110,6 +109,9 @@ class Membership(models.Model):
         constraints: ClassVar[list[models.BaseConstraint]] = [
             models.UniqueConstraint(
                 fields=["user", "tenant"], name="tenants_membership_unique_user_tenant"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="tenants_membership_role_valid"
             ),
         ]
         indexes: ClassVar[list[models.Index]] = [

@@ -11,7 +11,11 @@ if TYPE_CHECKING:
 
 
 class RoutedRequest(HttpRequest):
-    """Any request once TenantRoutingMiddleware ran; `tenant` is None on the public site."""
+    """Any request once TenantRoutingMiddleware ran; `tenant` is None on the public site.
+
+    `tenant` is the routing cache's snapshot (up to STRATA_ROUTING_LOCAL_TTL seconds old): read
+    it, never save() it. A service that changes the tenant loads the row itself.
+    """
 
     tenant: Tenant | None
     urlconf: str

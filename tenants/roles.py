@@ -28,7 +28,8 @@ _MEMBER = _VIEWER | {Permission.CONTENT_WRITE}
 _ADMIN = _MEMBER | {Permission.MEMBERS_MANAGE, Permission.WORKSPACE_MANAGE}
 _OWNER = _ADMIN | {Permission.BILLING_MANAGE, Permission.OWNERSHIP_TRANSFER}
 
-ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+# Keyed by the stored value (Role is a str), so a role read from the database looks up as is.
+ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     Role.VIEWER: _VIEWER,
     Role.MEMBER: _MEMBER,
     Role.ADMIN: _ADMIN,
@@ -37,4 +38,5 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 
 
 def role_has_permission(role: str, permission: Permission) -> bool:
-    return permission in ROLE_PERMISSIONS.get(Role(role), frozenset())
+    """Whether `role` carries `permission`; an unknown role carries nothing."""
+    return permission in ROLE_PERMISSIONS.get(role, frozenset())

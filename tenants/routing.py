@@ -1,12 +1,14 @@
 """Host -> tenant, without touching the database on the hot path.
 
 Three levels: a dict in this process (entries trusted for STRATA_ROUTING_LOCAL_TTL seconds),
-then the un-prefixed "global" cache in Redis shared by every process, then the database. When a
-Tenant or Domain changes, the Redis entries for its hosts are deleted after commit, so every
-process sees the change once its own copy expires: staleness is bounded by the local TTL.
+then the un-prefixed "global" cache in Redis shared by every process, then the database.
 
-A reader that loaded a route just before a writer committed can put the old route back in Redis
-after the writer deleted it; STRATA_ROUTING_SHARED_TTL bounds that rare window.
+When a Tenant or Domain is saved or deleted, its hosts' Redis entries are replaced, after
+commit, by a short-lived tombstone; every process then sees the change once its own copy
+expires, so staleness is bounded by the local TTL. Readers only *add* to Redis, never overwrite,
+so a reader that loaded the old route just before the commit cannot put it back over the
+tombstone. Writes that send no model signals (QuerySet.update(), raw SQL) are not seen until
+Redis expires the entry (STRATA_ROUTING_SHARED_TTL): change tenants through their services.
 """
 
 from __future__ import annotations
@@ -26,47 +28,56 @@ from tenants.models import Domain, Tenant
 logger = logging.getLogger(__name__)
 
 _UNKNOWN: Final = "unknown"
+_TOMBSTONE: Final = "invalidated"
+# Longer than a reader can take between its database read and its cache add.
+_TOMBSTONE_SECONDS: Final = 10
 _KEY_VERSION: Final = "v1"
 # A flood of made-up host names must not grow a worker's memory without bound.
 _LOCAL_MAX_ENTRIES: Final = 20_000
 
-# host -> (monotonic expiry, tenant field values or _UNKNOWN)
-_local: dict[str, tuple[float, dict[str, Any] | str]] = {}
+Route = dict[str, Any] | str  # the tenant's field values by name, or _UNKNOWN
+
+# host -> (monotonic expiry, route)
+_local: dict[str, tuple[float, Route]] = {}
 
 
 def _cache_key(host: str) -> str:
     return f"route:{_KEY_VERSION}:{host}"
 
 
-def _tenant_fields() -> list[str]:
-    return [field.attname for field in Tenant._meta.concrete_fields]
-
-
-def _load(host: str) -> dict[str, Any] | str:
+def _load(host: str) -> Route:
     """The route for `host` from the database. The connection must be on the public schema."""
-    row = Tenant.objects.filter(domains__domain=host).values(*_tenant_fields()).first()
+    fields = [field.attname for field in Tenant._meta.concrete_fields]
+    row = Tenant.objects.filter(domains__domain=host).values(*fields).first()
     return _UNKNOWN if row is None else row
 
 
-def _from_shared_cache(host: str) -> dict[str, Any] | str | None:
+def _from_shared_cache(host: str) -> Route | None:
     try:
-        value: dict[str, Any] | str | None = caches["global"].get(_cache_key(host))
+        value: Route | None = caches["global"].get(_cache_key(host))
     except Exception:  # Redis down: routing degrades to the database, it does not fail.
         logger.warning("routing cache unavailable, reading %s from the database", host)
         return None
-    return value
+    return None if value == _TOMBSTONE else value
 
 
-def _to_shared_cache(host: str, value: dict[str, Any] | str) -> None:
+def _add_to_shared_cache(host: str, value: Route) -> None:
     timeout = (
         settings.STRATA_ROUTING_UNKNOWN_TTL
         if value == _UNKNOWN
         else settings.STRATA_ROUTING_SHARED_TTL
     )
     try:
-        caches["global"].set(_cache_key(host), value, timeout=timeout)
+        caches["global"].add(_cache_key(host), value, timeout=timeout)
     except Exception:
         logger.warning("routing cache unavailable, not caching %s", host)
+
+
+def _tenant_from(values: dict[str, Any]) -> Tenant:
+    # By name, in the model's field order: an entry written by another version of this code
+    # (a field more or less) still lands in the right fields; missing ones load on access.
+    names = [f.attname for f in Tenant._meta.concrete_fields if f.attname in values]
+    return Tenant.from_db(DEFAULT_DB_ALIAS, names, [values[name] for name in names])
 
 
 def resolve(host: str) -> Tenant | None:
@@ -79,7 +90,7 @@ def resolve(host: str) -> Tenant | None:
         cached = _from_shared_cache(host)
         if cached is None:
             value = _load(host)
-            _to_shared_cache(host, value)
+            _add_to_shared_cache(host, value)
         else:
             value = cached
         if len(_local) >= _LOCAL_MAX_ENTRIES:
@@ -88,7 +99,7 @@ def resolve(host: str) -> Tenant | None:
     if isinstance(value, str):
         return None
     # A fresh instance per request: nothing a view does to it can leak into the next request.
-    return Tenant.from_db(DEFAULT_DB_ALIAS, list(value), list(value.values()))
+    return _tenant_from(value)
 
 
 def invalidate_hosts(hosts: Iterable[str]) -> None:
@@ -99,9 +110,15 @@ def invalidate_hosts(hosts: Iterable[str]) -> None:
     for name in names:
         _local.pop(name, None)
     try:
-        caches["global"].delete_many([_cache_key(name) for name in names])
+        caches["global"].set_many(
+            {_cache_key(name): _TOMBSTONE for name in names}, timeout=_TOMBSTONE_SECONDS
+        )
     except Exception:
-        logger.exception("could not invalidate routes for %s", sorted(names))
+        logger.exception(
+            "could not invalidate routes for %s; they may be served for up to %ss",
+            sorted(names),
+            settings.STRATA_ROUTING_SHARED_TTL,
+        )
 
 
 def clear_local() -> None:
@@ -109,8 +126,9 @@ def clear_local() -> None:
     _local.clear()
 
 
-# Invalidation hangs on model signals rather than on each service so that no write path (a
-# service, the shell, a data migration) can change routing and forget to say so.
+# Invalidation hangs on model signals rather than on each service so that every save() or
+# delete() of a Tenant or Domain (a service, the shell, the admin) invalidates without having to
+# remember to. robust=True: a failed invalidation is logged; it must not fail the caller's work.
 
 
 def _tenant_changed(sender: type[Tenant], instance: Tenant, **kwargs: Any) -> None:
@@ -121,13 +139,14 @@ def _tenant_changed(sender: type[Tenant], instance: Tenant, **kwargs: Any) -> No
             Domain.objects.filter(tenant_id=tenant_id).values_list("domain", flat=True)
         )
 
-    transaction.on_commit(invalidate)
+    transaction.on_commit(invalidate, robust=True)
 
 
 def _domain_changed(sender: type[Domain], instance: Domain, **kwargs: Any) -> None:
+    # The host it had when loaded too: a renamed domain must stop answering on its old host.
     hosts = [instance.domain, instance.loaded_host or ""]
     instance.loaded_host = instance.domain
-    transaction.on_commit(lambda: invalidate_hosts(hosts))
+    transaction.on_commit(lambda: invalidate_hosts(hosts), robust=True)
 
 
 def connect_invalidation_signals() -> None:

@@ -1,9 +1,18 @@
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import QuerySet
+from dataclasses import dataclass
 
-from tenants.models import Membership, Tenant, TenantStatus
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+from tenants.hosts import primary_host_for_slug
+from tenants.models import Domain, Membership, Tenant, TenantStatus
+
+
+@dataclass(frozen=True)
+class Workspace:
+    tenant: Tenant
+    role: str
+    host: str
 
 
 def membership_for(*, user: AbstractBaseUser | AnonymousUser, tenant: Tenant) -> Membership | None:
@@ -13,10 +22,23 @@ def membership_for(*, user: AbstractBaseUser | AnonymousUser, tenant: Tenant) ->
     return Membership.objects.filter(user_id=user.pk, tenant_id=tenant.pk).first()
 
 
-def memberships_of(user: AbstractBaseUser) -> QuerySet[Membership]:
-    """The user's memberships of workspaces that are open, with their tenants."""
-    return (
+def workspaces_of(user: AbstractBaseUser) -> list[Workspace]:
+    """The open workspaces `user` belongs to, with their role and primary host (two queries)."""
+    memberships = list(
         Membership.objects.filter(user_id=user.pk, tenant__status=TenantStatus.ACTIVE)
         .select_related("tenant")
         .order_by("tenant__name")
     )
+    hosts = dict(
+        Domain.objects.filter(
+            tenant_id__in=[m.tenant_id for m in memberships], is_primary=True
+        ).values_list("tenant_id", "domain")
+    )
+    return [
+        Workspace(
+            tenant=m.tenant,
+            role=m.get_role_display(),
+            host=hosts.get(m.tenant_id) or primary_host_for_slug(m.tenant.slug),
+        )
+        for m in memberships
+    ]

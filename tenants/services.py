@@ -63,15 +63,22 @@ def schema_create(schema_name: str) -> None:
     PostgreSQL DDL is transactional, so a rollback after this leaves no schema behind.
     """
     connection = tenant_connection()
+    if not connection.in_atomic_block:
+        # Outside a transaction django-tenants commits after migrating: no rollback possible.
+        raise RuntimeError("schema_create() must run inside transaction.atomic()")
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE SCHEMA {connection.ops.quote_name(schema_name)}")
-    call_command(
-        "migrate_schemas",
-        tenant=True,
-        schema_name=schema_name,
-        interactive=False,
-        verbosity=0,
-    )
+    try:
+        call_command(
+            "migrate_schemas",
+            tenant=True,
+            schema_name=schema_name,
+            interactive=False,
+            verbosity=0,
+        )
+    finally:
+        # A failed migration leaves the connection on a schema the rollback is about to remove.
+        connection.set_schema_to_public()
 
 
 def tenant_provision(*, slug: str, name: str, owner_email: str) -> ProvisionedTenant:
@@ -97,8 +104,13 @@ def tenant_provision(*, slug: str, name: str, owner_email: str) -> ProvisionedTe
             )
             Membership.objects.create(user=owner, tenant=tenant, role=Role.OWNER)
     except IntegrityError:
-        # Lost a race for the slug (or its host) to a concurrent provisioning: say so plainly.
+        # Lost a race to a concurrent provisioning: for the slug or its host (say which), or for
+        # the same new owner. Nothing of this attempt remains either way.
         tenant_slug_clean(slug)
-        raise
+        raise ValidationError(
+            "Another workspace was being created with the same owner at the same moment; "
+            "nothing was created. Try again.",
+            code="conflict",
+        ) from None
     logger.info("provisioned tenant %s (%s)", slug, tenant.schema_name)
     return ProvisionedTenant(tenant=tenant, owner=owner, owner_created=owner_created)

@@ -72,11 +72,19 @@ def django_db_setup(
             teardown_databases(config, verbosity=request.config.option.verbose)
 
 
+def _workspace(slug: str, name: str, owner_email: str) -> Tenant:
+    # Reuse what a kept database (--reuse-db) already has.
+    existing = Tenant.objects.filter(slug=slug).first()
+    if existing is not None:
+        return existing
+    return tenant_provision(slug=slug, name=name, owner_email=owner_email).tenant
+
+
 @pytest.fixture(scope="session")
 def world(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> World:
     with django_db_blocker.unblock():
-        acme = tenant_provision(slug="acme", name="Acme Inc", owner_email="alice@acme.test")
-        globex = tenant_provision(slug="globex", name="Globex", owner_email="olga@globex.test")
+        acme = _workspace("acme", "Acme Inc", "alice@acme.test")
+        globex = _workspace("globex", "Globex", "olga@globex.test")
         people = {
             "owner": _user("alice@acme.test", "Alice Owner"),
             "admin": _user("adam@acme.test", "Adam Admin"),
@@ -86,17 +94,20 @@ def world(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> World:
             "both": _user("bea@both.test", "Bea Both"),
             "staff": _user("stan@strata.test", "Stan Staff", is_staff=True),
         }
-        for persona, role in [
-            ("admin", Role.ADMIN),
-            ("member", Role.MEMBER),
-            ("viewer", Role.VIEWER),
-        ]:
-            Membership.objects.create(user=people[persona], tenant=acme.tenant, role=role)
-        Membership.objects.create(user=people["both"], tenant=acme.tenant, role=Role.MEMBER)
-        Membership.objects.create(user=people["both"], tenant=globex.tenant, role=Role.MEMBER)
+        memberships = [
+            ("admin", acme, Role.ADMIN),
+            ("member", acme, Role.MEMBER),
+            ("viewer", acme, Role.VIEWER),
+            ("both", acme, Role.MEMBER),
+            ("both", globex, Role.MEMBER),
+        ]
+        for persona, workspace, role in memberships:
+            Membership.objects.update_or_create(
+                user=people[persona], tenant=workspace, defaults={"role": role}
+            )
     return World(
-        tenant_id=acme.tenant.pk,
-        other_tenant_id=globex.tenant.pk,
+        tenant_id=acme.pk,
+        other_tenant_id=globex.pk,
         users={persona: user.pk for persona, user in people.items()},
     )
 

@@ -27,10 +27,10 @@ SECRET_KEY = env_secret(
 # Public site on the apex, tenants on <slug>.<base>. A port is stripped before matching.
 STRATA_BASE_DOMAIN = env_str("STRATA_BASE_DOMAIN", default="localhost").lower().rstrip(".")
 # How long a process trusts its own copy of a host -> tenant route, and how long Redis keeps one.
-# The first bounds how stale a process can be after a tenant changes (invalidation deletes the
-# Redis copy at once); the second only bounds a rare race between a reader and a writer.
+# The first bounds how stale a process can be after a tenant or domain is saved (invalidation
+# replaces the Redis copy at once); the second bounds writes that bypass model signals.
 STRATA_ROUTING_LOCAL_TTL = env_float("STRATA_ROUTING_LOCAL_TTL", default=5.0)
-STRATA_ROUTING_SHARED_TTL = env_int("STRATA_ROUTING_SHARED_TTL", default=300, minimum=1)
+STRATA_ROUTING_SHARED_TTL = env_int("STRATA_ROUTING_SHARED_TTL", default=60, minimum=1)
 STRATA_ROUTING_UNKNOWN_TTL = env_int("STRATA_ROUTING_UNKNOWN_TTL", default=30, minimum=1)
 
 ALLOWED_HOSTS = [
@@ -77,14 +77,14 @@ DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 # --- Database --------------------------------------------------------------------------------
 
 
-def database_from_url(url: str, *, variable: str = "DATABASE_URL") -> dict[str, Any]:
+def database_from_url(url: str) -> dict[str, Any]:
     try:
         parsed: dict[str, Any] = dict(dj_database_url.parse(url))
     except ValueError as exc:
-        raise ImproperlyConfigured(f"{variable} is not a database URL: {exc}") from None
+        raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from None
     if parsed.get("ENGINE") != "django.db.backends.postgresql":
         raise ImproperlyConfigured(
-            f"{variable} must be a PostgreSQL URL (postgres://user@host:5432/name); Strata keeps "
+            "DATABASE_URL must be a PostgreSQL URL (postgres://user@host:5432/name); Strata keeps "
             "each tenant in its own PostgreSQL schema"
         )
     parsed["ENGINE"] = "django_tenants.postgresql_backend"
@@ -167,7 +167,7 @@ else:
         },
     }
 
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_ENGINE = "tenants.sessions"
 SESSION_COOKIE_NAME = "strata_session"
 # Host-only cookies (no SESSION_COOKIE_DOMAIN): the browser never sends acme's cookie to globex.
 SESSION_COOKIE_DOMAIN = None
@@ -247,7 +247,6 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
 # --- Logging ---------------------------------------------------------------------------------

@@ -5,8 +5,10 @@ import os
 os.environ.setdefault("DJANGO_SECRET_KEY", "dev-only-insecure-key-never-use-in-production")
 os.environ.setdefault("DJANGO_DEBUG", "true")
 
+from config.env import env_int
+
 from .base import *  # noqa: F403
-from .base import INSTALLED_APPS, MIDDLEWARE, SHARED_APPS
+from .base import INSTALLED_APPS, MIDDLEWARE, REDIS_URL, SHARED_APPS
 
 INSTALLED_APPS = [*INSTALLED_APPS, "debug_toolbar"]
 SHARED_APPS = [*SHARED_APPS, "debug_toolbar"]
@@ -16,6 +18,12 @@ MIDDLEWARE = [*MIDDLEWARE[:3], "debug_toolbar.middleware.DebugToolbarMiddleware"
 INTERNAL_IPS = ["127.0.0.1", "::1"]
 # The toolbar's own views serve its panels on every host; they carry no tenant data.
 STRATA_TENANT_VIEW_GUARD_EXEMPT_MODULES = ("debug_toolbar.",)
+
+if not REDIS_URL:
+    # Without Redis each process has its own cache, so a change made from another shell
+    # (create_tenant, the Django shell) cannot invalidate the server's routes: keep them brief.
+    STRATA_ROUTING_SHARED_TTL = env_int("STRATA_ROUTING_SHARED_TTL", default=2, minimum=1)
+    STRATA_ROUTING_UNKNOWN_TTL = env_int("STRATA_ROUTING_UNKNOWN_TTL", default=2, minimum=1)
 
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 WHITENOISE_USE_FINDERS = True

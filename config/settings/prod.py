@@ -1,16 +1,21 @@
 """Production: everything that must not be guessed is required, connections come from a pool."""
 
-from config.env import env_bool, env_int
+from config.env import env_bool, env_int, env_str
 
 from .base import *  # noqa: F403
 from .base import DATABASES, REDIS_URL, use_connection_pool
+
+# base.py defaults it to localhost for development; a deployment must say where it lives.
+env_str(
+    "STRATA_BASE_DOMAIN", hint="set the apex domain, e.g. STRATA_BASE_DOMAIN=strata.example.com"
+)
 
 if not REDIS_URL:
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured(
-        "Environment variable REDIS_URL is not set: production keeps cache, sessions and the task "
-        "broker in Redis (redis://HOST:6379/0)"
+        "Environment variable REDIS_URL is not set: production keeps the cache and sessions in "
+        "Redis (redis://HOST:6379/0)"
     )
 
 DEBUG = False
@@ -21,6 +26,9 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
+# __Host- cookies cannot be set by a sibling subdomain for the whole base domain.
+SESSION_COOKIE_NAME = "__Host-strata_session"
+CSRF_COOKIE_NAME = "__Host-csrftoken"
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", default=31536000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = False

@@ -4,8 +4,9 @@ import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-insecure-key")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-# A Redis database of its own: the suite flushes it between tests.
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
+# A Redis database of its own, from TEST_REDIS_URL only: the suite empties it between tests, so
+# it must never be the REDIS_URL a developer exported for `make run`.
+os.environ["REDIS_URL"] = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 from .base import *  # noqa: F403
 from .base import DATABASES

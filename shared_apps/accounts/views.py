@@ -8,8 +8,8 @@ from django.shortcuts import redirect, render
 
 from shared_apps.accounts.forms import EmailAuthenticationForm, MemberAuthenticationForm
 from tenants.access import TenantView
-from tenants.hosts import primary_host_for_slug, tenant_site_url
-from tenants.selectors import memberships_of
+from tenants.hosts import tenant_site_url
+from tenants.selectors import workspaces_of
 
 
 class PublicLoginView(auth_views.LoginView):
@@ -19,6 +19,11 @@ class PublicLoginView(auth_views.LoginView):
     form_class = EmailAuthenticationForm
     redirect_authenticated_user = True
     next_page = "accounts:home"
+
+    def get_redirect_url(self) -> str:
+        # A signed-in person sent back to this very page would loop (Django refuses with a 500).
+        url = super().get_redirect_url()
+        return "" if url.split("?")[0] == self.request.path else url
 
 
 class TenantLoginView(TenantView, auth_views.LoginView):
@@ -48,11 +53,7 @@ def account_home(request: HttpRequest) -> HttpResponse:
     if not user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     workspaces = [
-        {
-            "tenant": membership.tenant,
-            "role": membership.get_role_display(),
-            "url": tenant_site_url(request, primary_host_for_slug(membership.tenant.slug)),
-        }
-        for membership in memberships_of(user)
+        {"workspace": workspace, "url": tenant_site_url(request, workspace.host)}
+        for workspace in workspaces_of(user)
     ]
     return render(request, "accounts/home.html", {"workspaces": workspaces})

@@ -96,7 +96,7 @@ def test_an_unreadable_secret_file_is_named(
 
 def _python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
     """Run `code` in a fresh interpreter whose only settings variables are `env`."""
-    prefixes = ("DATABASE_", "REDIS_", "DJANGO_")
+    prefixes = ("DATABASE_", "REDIS_", "DJANGO_", "STRATA_")
     clean = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
     return subprocess.run(
         [sys.executable, "-c", code],
@@ -121,7 +121,12 @@ def test_production_settings_without_a_secret_key_name_the_variable() -> None:
 
 
 def test_production_settings_require_redis() -> None:
-    result = _python(IMPORT_PROD, DATABASE_URL="postgres://u@h/d", DJANGO_SECRET_KEY="x")
+    result = _python(
+        IMPORT_PROD,
+        DATABASE_URL="postgres://u@h/d",
+        DJANGO_SECRET_KEY="x",
+        STRATA_BASE_DOMAIN="strata.example.com",
+    )
 
     assert "Environment variable REDIS_URL is not set" in result.stderr
 
@@ -139,7 +144,19 @@ def test_production_settings_use_the_native_connection_pool() -> None:
         DATABASE_URL="postgres://u@h/d",
         DJANGO_SECRET_KEY="x",
         REDIS_URL="redis://h:6379/0",
+        STRATA_BASE_DOMAIN="strata.example.com",
     )
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "0 ['max_lifetime', 'max_size', 'min_size', 'timeout']"
+
+
+def test_production_settings_require_the_base_domain() -> None:
+    result = _python(
+        IMPORT_PROD,
+        DATABASE_URL="postgres://u@h/d",
+        DJANGO_SECRET_KEY="x",
+        REDIS_URL="redis://h:6379/0",
+    )
+
+    assert "Environment variable STRATA_BASE_DOMAIN is not set" in result.stderr

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -12,10 +12,14 @@ from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.views import View
+from django.views.defaults import permission_denied
+from django.views.generic import TemplateView
 
 from shared_apps.accounts.models import User
 from tenants.access import TenantView, TenantViewGuardMiddleware
 from tenants.models import Membership, Tenant
+from tenants.requests import RoutedRequest
 from tenants.roles import Permission, Role, role_has_permission
 from tests.conftest import ClientFactory
 
@@ -27,12 +31,16 @@ class _ManageMembersView(TenantView):
         return HttpResponse(f"managing {self.tenant.slug} as {self.membership.role}")
 
 
-def _call(view: type[TenantView], tenant: Tenant, user: User | AnonymousUser) -> HttpResponse:
+def _request(tenant: Tenant, user: User | AnonymousUser) -> HttpRequest:
     request = RequestFactory().get("/members/", HTTP_HOST=f"{tenant.slug}.localhost")
-    request.tenant = tenant  # type: ignore[attr-defined]  # as the routing middleware does
+    cast(RoutedRequest, request).tenant = tenant  # as the routing middleware does
     request.user = user
     SessionMiddleware(lambda r: HttpResponse()).process_request(request)
-    response = view.as_view()(request)
+    return request
+
+
+def _call(view: type[TenantView], tenant: Tenant, user: User | AnonymousUser) -> HttpResponse:
+    response = view.as_view()(_request(tenant, user))
     assert isinstance(response, HttpResponse)
     return response
 
@@ -120,6 +128,7 @@ def test_the_permission_map_grows_with_the_role() -> None:
     assert not role_has_permission(Role.VIEWER, Permission.CONTENT_WRITE)
     assert role_has_permission(Role.MEMBER, Permission.CONTENT_WRITE)
     assert not role_has_permission(Role.ADMIN, Permission.BILLING_MANAGE)
+    assert not role_has_permission("emperor", Permission.WORKSPACE_VIEW)
 
 
 def test_a_subclass_cannot_override_dispatch() -> None:
@@ -130,16 +139,68 @@ def test_a_subclass_cannot_override_dispatch() -> None:
                 return HttpResponse("no checks")
 
 
+def test_a_base_listed_before_the_tenant_view_cannot_replace_its_dispatch() -> None:
+    class _OwnDispatch(View):
+        def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            return HttpResponse("no checks")
+
+    with pytest.raises(TypeError, match="list TenantView first"):
+
+        class _Mixed(_OwnDispatch, TenantView):
+            pass
+
+
+def test_a_base_listed_after_the_tenant_view_keeps_the_check(
+    tenant: Tenant, outsider: User
+) -> None:
+    class _Mixed(TenantView, TemplateView):
+        template_name = "workspace/dashboard.html"
+
+    assert _call(_Mixed, tenant, outsider).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "initkwargs",
+    [{"dangerously_allow_non_members": True}, {"required_permission": Permission.WORKSPACE_VIEW}],
+)
+def test_access_rules_cannot_be_changed_in_as_view(initkwargs: dict[str, Any]) -> None:
+    with pytest.raises(TypeError, match="access rules belong on the class"):
+        _ManageMembersView.as_view(**initkwargs)
+
+
+def test_the_403_page_names_the_role_that_falls_short(tenant: Tenant, viewer: User) -> None:
+    request = _request(tenant, viewer)
+    with pytest.raises(PermissionDenied) as denied:
+        _ManageMembersView.as_view()(request)
+
+    response = permission_denied(request, denied.value)
+
+    assert response.status_code == 403
+    assert "Your role in Acme Inc (Viewer) does not allow this." in response.content.decode()
+
+
 def test_the_guard_refuses_a_view_that_skips_the_base(tenant: Tenant) -> None:
     def bare_view(request: HttpRequest) -> HttpResponse:
         return HttpResponse("tenant data")
 
     request = RequestFactory().get("/")
-    request.tenant = tenant  # type: ignore[attr-defined]
+    cast(RoutedRequest, request).tenant = tenant
     guard = TenantViewGuardMiddleware(lambda r: HttpResponse())
 
     with pytest.raises(ImproperlyConfigured, match="does not inherit"):
         guard.process_view(request, bare_view, (), {})
+
+
+def test_the_guard_recognises_views_recorded_as_cls(tenant: Tenant) -> None:
+    def view(request: HttpRequest) -> HttpResponse:
+        return HttpResponse()
+
+    view.cls = _ManageMembersView  # type: ignore[attr-defined]  # as DRF's ViewSets record it
+    request = RequestFactory().get("/")
+    cast(RoutedRequest, request).tenant = tenant
+    guard = TenantViewGuardMiddleware(lambda r: HttpResponse())
+
+    guard.process_view(request, view, (), {})  # does not raise
 
 
 def test_the_guard_lets_the_public_site_use_plain_views() -> None:
@@ -147,7 +208,7 @@ def test_the_guard_lets_the_public_site_use_plain_views() -> None:
         return HttpResponse("public")
 
     request = RequestFactory().get("/")
-    request.tenant = None  # type: ignore[attr-defined]
+    cast(RoutedRequest, request).tenant = None
     guard = TenantViewGuardMiddleware(lambda r: HttpResponse())
 
     guard.process_view(request, bare_view, (), {})  # does not raise

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.core.cache import cache
 
 from shared_apps.accounts.models import User
@@ -54,6 +55,24 @@ def test_a_tenant_session_is_not_an_apex_session(
     response = client.get("/accounts/")
 
     assert response.status_code == 302
+
+
+def test_a_session_is_refused_outside_its_schema_even_if_its_row_got_there(
+    client_on: ClientFactory, tenant: Tenant, other_tenant: Tenant, both: User
+) -> None:
+    cookie = _session_cookie(client_on, tenant, both)
+    with tenant_context(tenant):
+        row = Session.objects.get(session_key=cookie)
+    with tenant_context(other_tenant):
+        Session.objects.create(
+            session_key=cookie, session_data=row.session_data, expire_date=row.expire_date
+        )
+    globex = client_on(other_tenant)
+    globex.cookies[settings.SESSION_COOKIE_NAME] = cookie
+
+    response = globex.get("/")
+
+    assert response.status_code == 302  # the schema stamp says Acme, this is Globex
 
 
 def test_session_cookies_are_host_only() -> None:

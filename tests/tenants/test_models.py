@@ -50,5 +50,8 @@ def test_the_database_refuses_a_slug_that_is_not_a_dns_label(tenant: Tenant) -> 
         Tenant.objects.filter(pk=tenant.pk).update(slug="Not A Label")
 
 
-def test_owners_are_the_owner_memberships(tenant: Tenant, owner: User) -> None:
-    assert [m.user_id for m in tenant.owners()] == [owner.pk]
+def test_the_database_refuses_an_unknown_status_or_role(tenant: Tenant, member: User) -> None:
+    with pytest.raises(IntegrityError, match="tenants_tenant_status_valid"), transaction.atomic():
+        Tenant.objects.filter(pk=tenant.pk).update(status="paused")
+    with pytest.raises(IntegrityError, match="tenants_membership_role_valid"):
+        Membership.objects.filter(user=member, tenant=tenant).update(role="emperor")

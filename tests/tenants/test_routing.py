@@ -4,7 +4,7 @@ import pytest
 from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from pytest_django import DjangoAssertNumQueries, DjangoCaptureOnCommitCallbacks
+from pytest_django import DjangoAssertNumQueries, DjangoCaptureOnCommitCallbacks, Settings
 
 from shared_apps.accounts.models import User
 from tenants import routing
@@ -87,7 +87,7 @@ def test_a_route_shared_through_redis_makes_no_database_query(
     assert response.status_code == 200
 
 
-def test_a_cache_miss_costs_one_query_and_fills_both_levels(tenant: Tenant) -> None:
+def test_a_cache_miss_costs_one_query_and_fills_the_shared_cache(tenant: Tenant) -> None:
     host = tenant.domains.get().domain
     with CaptureQueriesContext(connection) as queries:
         resolved = routing.resolve(host)
@@ -139,6 +139,9 @@ def test_an_inactive_tenant_gets_its_own_page(
     assert response.status_code == 403
     body = response.content.decode()
     assert f"{tenant.name} is not available" in body
+    assert {"tenant_suspended": "Workspace suspended", "tenant_archived": "Workspace archived"}[
+        code
+    ] in body
     assert "Members" not in body  # nothing of the dashboard
 
 
@@ -236,3 +239,82 @@ def test_a_new_domain_replaces_a_remembered_unknown_host(
         Domain.objects.create(domain="later.localhost", tenant=tenant, is_primary=False)
 
     assert client.get("/accounts/login/", HTTP_HOST="later.localhost").status_code == 200
+
+
+def test_a_reader_after_invalidation_cannot_put_a_route_back_over_the_tombstone(
+    tenant: Tenant,
+) -> None:
+    host = tenant.domains.get().domain
+    routing.resolve(host)
+    routing.invalidate_hosts([host])
+
+    assert routing.resolve(host) is not None  # served from the database meanwhile
+    # The tombstone stays until it expires; only then may a reader share a route again.
+    assert caches["global"].get(f"route:v1:{host}") == "invalidated"
+
+
+def test_a_cached_route_is_read_by_field_name(tenant: Tenant) -> None:
+    host = tenant.domains.get().domain
+    written_by_another_version = {
+        "slug": tenant.slug,
+        "id": tenant.pk,
+        "plan": "pro",  # a field this version does not have
+        "status": TenantStatus.SUSPENDED,
+        "name": tenant.name,
+        "schema_name": tenant.schema_name,
+    }
+    caches["global"].set(f"route:v1:{host}", written_by_another_version)
+
+    resolved = routing.resolve(host)
+
+    assert resolved is not None
+    assert (resolved.pk, resolved.status, resolved.schema_name) == (
+        tenant.pk,
+        TenantStatus.SUSPENDED,
+        tenant.schema_name,
+    )
+
+
+def test_routing_survives_redis_being_down(
+    client_on: ClientFactory, tenant: Tenant, settings: Settings
+) -> None:
+    settings.CACHES = {
+        **settings.CACHES,
+        "global": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.2},
+        },
+    }
+
+    response = client_on(tenant).get("/accounts/login/")
+
+    assert response.status_code == 200
+    assert f"Sign in to {tenant.name}" in response.content.decode()
+
+
+def test_a_deleted_tenant_stops_answering(
+    client_on: ClientFactory,
+    tenant: Tenant,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    client = client_on(tenant)
+    assert client.get("/accounts/login/").status_code == 200
+
+    with django_capture_on_commit_callbacks(execute=True):
+        tenant.delete()
+
+    assert client.get("/accounts/login/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "host", [("a" * 64) + ".localhost", ".".join(["abc"] * 70) + ".localhost", "a..localhost"]
+)
+def test_a_host_no_dns_name_could_have_is_a_404_without_a_lookup(
+    client_on: ClientFactory, host: str, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    with django_assert_num_queries(0):
+        response = client_on(None).get("/", HTTP_HOST=host)
+
+    assert response.status_code == 404
+    assert caches["global"].get(f"route:v1:{host}") is None

@@ -62,8 +62,8 @@ def test_a_suspended_tenant_is_seen_by_every_process_within_the_ttl(
         tenant.status = TenantStatus.SUSPENDED
         tenant.save()
 
-    # Without the invalidation, Redis would keep serving the old route for minutes.
-    assert caches["global"].get(f"route:v1:{host}") is None
+    # Without the invalidation, Redis would keep serving the old route for a minute.
+    assert caches["global"].get(f"route:v1:{host}") == "invalidated"
     time.sleep(LIVE_SERVER_ROUTING_TTL + 0.3)
     for _ in range(10):
         status, body = app_server.get(host, "/accounts/login/")

@@ -8,11 +8,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django_tenants.signals import schema_migrated
+from pytest_django import DjangoDbBlocker
 
 from shared_apps.accounts.models import User
 from tenants.models import SCHEMA_PREFIX, Domain, Membership, Tenant
 from tenants.roles import Role
-from tenants.services import tenant_provision
+from tenants.services import schema_create, tenant_provision
 
 
 def _schemas() -> set[str]:
@@ -116,6 +117,17 @@ def test_a_failed_provisioning_leaves_no_schema_and_no_rows(db: None) -> None:
     after = (_schemas(), Tenant.objects.count(), Domain.objects.count(), User.objects.count())
     assert after == before
     assert not User.objects.filter(email="doomed@owner.test").exists()
+
+
+def test_schema_creation_refuses_to_run_outside_a_transaction(
+    django_db_blocker: DjangoDbBlocker,
+) -> None:
+    # No `db` fixture: this test runs in autocommit, where a failure could not be rolled back.
+    with django_db_blocker.unblock(), pytest.raises(RuntimeError, match=r"transaction\.atomic"):
+        schema_create("t_never_created")
+
+    with django_db_blocker.unblock():
+        assert "t_never_created" not in _schemas()
 
 
 def test_a_slug_whose_host_is_already_a_custom_domain_is_refused(tenant: Tenant) -> None:

@@ -2,17 +2,10 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
-from django.test import Client
 
 from shared_apps.accounts.models import User
 from tenants.models import Tenant
 from tests.conftest import PASSWORD, ClientFactory
-
-
-def _sign_in(client: Client, email: str, password: str = PASSWORD, next_url: str = "") -> object:
-    return client.post(
-        "/accounts/login/", {"username": email, "password": password, "next": next_url}
-    )
 
 
 def test_a_member_signs_in_on_the_tenant_host(
@@ -78,17 +71,38 @@ def test_an_empty_form_names_the_missing_fields(client_on: ClientFactory, tenant
     assert response.content.decode().count("This field is required.") == 2
 
 
-def test_sign_in_returns_to_the_page_asked_for_but_never_off_site(
+def test_sign_in_returns_to_the_page_asked_for(
     client_on: ClientFactory, tenant: Tenant, member: User
 ) -> None:
-    client = client_on(tenant)
-
-    offsite = client.post(
+    response = client_on(tenant).post(
         "/accounts/login/",
-        {"username": member.email, "password": PASSWORD, "next": "https://evil.example/"},
+        {"username": member.email, "password": PASSWORD, "next": "/no-such-page/?tab=2"},
     )
 
-    assert offsite["Location"] == "/"
+    assert response["Location"] == "/no-such-page/?tab=2"
+
+
+@pytest.mark.parametrize(
+    "next_url",
+    ["https://evil.example/", "//evil.example/", "http://globex.localhost/", "javascript:alert(1)"],
+)
+def test_sign_in_never_sends_anyone_off_this_host(
+    client_on: ClientFactory, tenant: Tenant, member: User, next_url: str
+) -> None:
+    response = client_on(tenant).post(
+        "/accounts/login/", {"username": member.email, "password": PASSWORD, "next": next_url}
+    )
+
+    assert response["Location"] == "/"
+
+
+def test_a_signed_in_person_sent_back_to_the_apex_login_does_not_loop(
+    client_on: ClientFactory, owner: User
+) -> None:
+    response = client_on(None, owner).get("/accounts/login/?next=/accounts/login/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/"
 
 
 def test_signing_out_ends_the_session(

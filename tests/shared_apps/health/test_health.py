@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 from django.test import Client, override_settings
 
@@ -45,7 +46,7 @@ def test_readyz_checks_database_redis_and_migrations(host: str, db: None) -> Non
     }
 
 
-def test_readyz_names_redis_when_it_is_unreachable(db: None, settings: object) -> None:
+def test_readyz_names_redis_when_it_is_unreachable(db: None) -> None:
     unreachable = "redis://127.0.0.1:1/0"
     caches = {
         alias: {
@@ -61,18 +62,16 @@ def test_readyz_names_redis_when_it_is_unreachable(db: None, settings: object) -
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "unavailable"
-    assert body["checks"]["redis"].startswith("failing: ConnectionError")
+    assert body["checks"]["redis"] == "failing: ConnectionError"  # details go to the log
     assert body["checks"]["database"] == "ok"
 
 
 def test_readyz_names_unapplied_migrations(db: None) -> None:
-    MigrationRecorder.Migration.objects.filter(
-        app="tenants", name="0002_schema_name_immutable"
-    ).delete()
+    # As if the code had moved one migration ahead of the database.
+    (app, name) = next(n for n in MigrationLoader(None).graph.leaf_nodes() if n[0] == "tenants")
+    MigrationRecorder.Migration.objects.filter(app=app, name=name).delete()
 
     response = Client(HTTP_HOST="localhost").get("/readyz")
 
     assert response.status_code == 503
-    assert response.json()["checks"]["migrations"] == (
-        "failing: RuntimeError: 1 unapplied in public (tenants.0002_schema_name_immutable)"
-    )
+    assert response.json()["checks"]["migrations"] == "failing: RuntimeError"

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tenants.models import Membership, Tenant
 from tenants.roles import Role
@@ -43,6 +43,9 @@ class Command(BaseCommand):
         parser.add_argument("--port", default="8000", help="port shown in the printed URLs")
 
     def handle(self, *args: Any, port: str, **options: Any) -> None:
+        if not settings.DEBUG:
+            # It (re)sets a superuser to a published password: never on a real deployment.
+            raise CommandError("seed_demo only runs with DJANGO_DEBUG=true (development)")
         users = get_user_model()._default_manager
         operator, _ = users.get_or_create(
             email=OPERATOR, defaults={"is_staff": True, "is_superuser": True}
