@@ -1,0 +1,1 @@
+"""The views the routing benchmark times; identical under every variant."""

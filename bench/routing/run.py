@@ -1,0 +1,972 @@
+"""Routing benchmark: one JSON API served by plain Django, stock django-tenants and Strata.
+
+`make bench` runs it (uv run --frozen python bench/routing/run.py, from the repository root).
+It creates one throwaway database per variant on DATABASE_URL's server, serves the bench app
+three ways under gunicorn, times every (variant, endpoint) pair with wrk in interleaved rounds,
+counts SQL per request in a separate pass, drops the databases (also on failure) and rewrites
+the Routing section of docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+from types import FrameType
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import redis
+from psycopg import sql
+
+ROOT = Path(__file__).resolve().parents[2]
+DOC = ROOT / "docs" / "performance.md"
+WRK_SCRIPT = Path(__file__).with_name("wrk_report.lua")
+DOC_WIDTH = 100
+
+DEFAULT_SERVER_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+# A Redis database of the benchmark's own: the test suite uses 15.
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
+DATABASE_PREFIX = "strata_bench_routing"
+TENANT_SLUG = "acme"
+# A tenant's host for stock and Strata, an allowed host for plain: every variant gets the same.
+HOST = "acme.localhost"
+# Signs nothing that outlives the run.
+THROWAWAY_DJANGO_KEY = "bench-only-insecure-key"
+# As many rows as bench_seed creates.
+ITEM_ROWS = 20
+
+WORKERS = 2
+CONNECTIONS = 8
+WRK_THREADS = 1
+FIRST_WARMUP_SECONDS = 3
+WARMUP_SECONDS = 1
+COUNT_REQUESTS = 100
+# PostgreSQL (15+) publishes an idle backend's statistics 10 s after its last transaction.
+STATS_SETTLE_SECONDS = 11.5
+# Server-side transactions per request may differ from the counted statements by this much
+# (autovacuum also commits in the benchmark databases) before the run reports a mismatch.
+STATS_TOLERANCE = 0.05
+
+# The same names as bench/routing/benchapp/middleware.py: this script does not import Django.
+SQL_COUNT_HEADER = "X-Bench-SQL-Count"
+SQL_STATEMENTS_HEADER = "X-Bench-SQL"
+
+TARGET_LIST_RATIO = 0.95
+TARGET_NODB_RATIO = 0.90
+TARGET_LIST_EXTRA_SQL = 1
+TARGET_NODB_EXTRA_SQL = 0
+
+# Variables that Strata's settings (or this benchmark) read: reset for every child process, so a
+# developer's shell cannot change what is measured.
+_OWN_VARIABLES = ("DJANGO_", "DATABASE_", "REDIS_", "STRATA_", "BENCH_")
+
+
+class BenchError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Variant:
+    key: str
+    title: str
+    settings: str
+    # Served from a tenant schema: built with migrate_schemas and Strata's provisioning.
+    tenant: bool
+
+    @property
+    def database(self) -> str:
+        return f"{DATABASE_PREFIX}_{self.key}"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    key: str
+    title: str
+    path: str
+
+
+VARIANTS = (
+    Variant("plain", "Plain Django", "bench.routing.settings_plain", tenant=False),
+    Variant("stock", "Stock django-tenants", "bench.routing.settings_stock", tenant=True),
+    Variant("strata", "Strata", "bench.routing.settings_strata", tenant=True),
+)
+PLAIN, STOCK, STRATA = VARIANTS
+ENDPOINTS = (
+    Endpoint("nodb", "No-database JSON view", "/ping/"),
+    Endpoint("list", f"DRF ListAPIView, one query, {ITEM_ROWS} rows", "/api/items/"),
+)
+NODB, LIST = ENDPOINTS
+Pair = tuple[Variant, Endpoint]
+
+
+@dataclass(frozen=True)
+class Config:
+    server_url: str
+    redis_url: str
+    rounds: int
+    duration: int
+    wrk: str
+
+
+@dataclass(frozen=True)
+class Sample:
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds
+
+
+@dataclass(frozen=True)
+class SqlCount:
+    counts: list[int]
+    # Each distinct statement list (as the counting middleware describes it) and how often.
+    statements: Counter[str]
+    # Transactions PostgreSQL ended in the variant's database, per counted request.
+    server_side: float
+
+    @property
+    def mean(self) -> float:
+        return statistics.fmean(self.counts)
+
+    @property
+    def most(self) -> int:
+        return max(self.counts)
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+
+
+def say(message: str, *, end: str = "\n") -> None:
+    print(message, end=end, flush=True)
+
+
+def tail(text: str, lines: int = 40) -> str:
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def run(args: Sequence[str], *, timeout: float, env: dict[str, str] | None = None) -> str:
+    """Run a command to completion within `timeout`; its output, or BenchError with it."""
+    try:
+        done = subprocess.run(
+            args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
+        )
+    except subprocess.TimeoutExpired:
+        raise BenchError(f"{' '.join(args)} did not finish within {timeout:.0f} s") from None
+    if done.returncode != 0:
+        raise BenchError(
+            f"{' '.join(args)} exited with {done.returncode}:\n{tail(done.stdout + done.stderr)}"
+        )
+    return done.stdout
+
+
+# --- Tools and environment -------------------------------------------------------------------
+
+
+def ensure_wrk() -> str:
+    """wrk from PATH, installing Debian's package first when it is missing."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    say("wrk is missing: installing Debian's package (apt-get install wrk)")
+    prefix: list[str] = []
+    if os.geteuid() != 0:
+        if shutil.which("sudo") is None:
+            raise BenchError("wrk is missing and this user cannot install it: apt-get install wrk")
+        prefix = ["sudo"]
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    run([*prefix, "apt-get", "update", "-qq"], timeout=300, env=env)
+    run(
+        [*prefix, "apt-get", "install", "-y", "-qq", "--no-install-recommends", "wrk"],
+        timeout=300,
+        env=env,
+    )
+    found = shutil.which("wrk")
+    if found is None:
+        raise BenchError("apt-get installed wrk, but it is not on PATH")
+    return found
+
+
+def database_url(server_url: str, name: str) -> str:
+    return urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
+
+
+def child_env(
+    config: Config, variant: Variant, *, settings: str | None = None, count_sql: bool = False
+) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(_OWN_VARIABLES)}
+    env.update(
+        DJANGO_SETTINGS_MODULE=settings or variant.settings,
+        DATABASE_URL=database_url(config.server_url, variant.database),
+        DJANGO_SECRET_KEY=THROWAWAY_DJANGO_KEY,
+        REDIS_URL=config.redis_url,
+    )
+    if count_sql:
+        env["BENCH_COUNT_SQL"] = "1"
+    return env
+
+
+# --- Databases and Redis ---------------------------------------------------------------------
+
+
+def admin_connection(config: Config) -> psycopg.Connection[tuple[Any, ...]]:
+    return psycopg.connect(config.server_url, autocommit=True, connect_timeout=5)
+
+
+def drop_database(admin: psycopg.Connection[tuple[Any, ...]], name: str) -> None:
+    admin.execute(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        "WHERE datname = %s AND pid <> pg_backend_pid()",
+        [name],
+    )
+    admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+
+
+def drop_databases(config: Config) -> None:
+    # A connection of its own: the one the run used may be the reason it failed.
+    with admin_connection(config) as admin:
+        for variant in VARIANTS:
+            drop_database(admin, variant.database)
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    run([sys.executable, "-m", "django", *args], timeout=300, env=env)
+
+
+def build_databases(config: Config, admin: psycopg.Connection[tuple[Any, ...]]) -> None:
+    for variant in VARIANTS:
+        say(f"  {variant.database}: create, migrate, seed {ITEM_ROWS} rows")
+        drop_database(admin, variant.database)
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(variant.database)))
+        if variant.tenant:
+            # Built with Strata's settings and provisioning service whichever variant serves
+            # it: both tenancy variants install the same apps, so their schemas are identical.
+            env = child_env(config, variant, settings=STRATA.settings)
+            manage(env, "migrate_schemas", "--noinput", "-v", "0")
+            manage(env, "bench_seed", "--tenant", TENANT_SLUG)
+        else:
+            env = child_env(config, variant)
+            manage(env, "migrate", "--noinput", "-v", "0")
+            manage(env, "bench_seed")
+
+
+def transactions(admin: psycopg.Connection[tuple[Any, ...]]) -> dict[str, int]:
+    """Transactions committed or rolled back so far in each benchmark database."""
+    rows = admin.execute(
+        "SELECT datname, xact_commit + xact_rollback FROM pg_stat_database WHERE datname = ANY(%s)",
+        [[variant.database for variant in VARIANTS]],
+    ).fetchall()
+    return {str(name): int(count) for name, count in rows}
+
+
+def clear_redis(url: str) -> None:
+    """Forget what Strata's caches ("strata" and "strata-global" prefixes) hold in our db."""
+    client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+    try:
+        keys = list(client.scan_iter(match="strata*"))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
+
+
+# --- Servers ---------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def get(port: int, path: str) -> Reply:
+    # gunicorn's sync workers close every connection after one response: so does this.
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        connection.request("GET", path, headers={"Host": HOST})
+        response = connection.getresponse()
+        return Reply(response.status, response.headers, response.read())
+    finally:
+        connection.close()
+
+
+class Server:
+    """One variant under gunicorn, in a process group of its own so that it can be killed whole."""
+
+    def __init__(self, variant: Variant, env: dict[str, str], log_dir: Path) -> None:
+        self.variant = variant
+        self.env = env
+        self.port = free_port()
+        self.log_path = log_dir / f"gunicorn-{variant.key}-{self.port}.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def url(self, endpoint: Endpoint) -> str:
+        return f"http://127.0.0.1:{self.port}{endpoint.path}"
+
+    def start(self) -> None:
+        args = [
+            sys.executable, "-m", "gunicorn",
+            "--workers", str(WORKERS),
+            "--worker-class", "sync",
+            "--bind", f"127.0.0.1:{self.port}",
+            "--chdir", str(ROOT),
+            "--timeout", "30",
+            "--graceful-timeout", "5",
+            "--log-level", "warning",
+            "bench.routing.wsgi:application",
+        ]  # fmt: skip
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                args,
+                cwd=ROOT,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def log_tail(self) -> str:
+        try:
+            return tail(self.log_path.read_text(errors="replace"))
+        except OSError:
+            return "(no log)"
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        assert self.process is not None
+        deadline = time.monotonic() + timeout
+        while True:
+            code = self.process.poll()
+            if code is not None:
+                raise BenchError(
+                    f"gunicorn for {self.variant.key} exited with {code}:\n{self.log_tail()}"
+                )
+            with contextlib.suppress(OSError, http.client.HTTPException):
+                if get(self.port, NODB.path).status == 200:
+                    return
+            if time.monotonic() > deadline:
+                raise BenchError(
+                    f"gunicorn for {self.variant.key} did not answer 200 within {timeout:.0f} s:"
+                    f"\n{self.log_tail()}"
+                )
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        group = self.process.pid
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(group, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=10)
+        # Workers that outlived their master (or a master that ignored SIGTERM) go too.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(group, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=10)
+        self.process = None
+
+
+@contextlib.contextmanager
+def serving(config: Config, log_dir: Path, *, count_sql: bool) -> Iterator[dict[str, Server]]:
+    servers = {
+        variant.key: Server(variant, child_env(config, variant, count_sql=count_sql), log_dir)
+        for variant in VARIANTS
+    }
+    try:
+        for server in servers.values():
+            server.start()
+        for server in servers.values():
+            server.wait_ready()
+        yield servers
+    finally:
+        for server in servers.values():
+            server.stop()
+
+
+def check_endpoint(server: Server, endpoint: Endpoint) -> Reply:
+    """One request, which must answer 200 with the expected JSON.
+
+    On stock and Strata the bench table exists only in the tenant's schema, so 20 rows also
+    prove the request was routed to the tenant.
+    """
+    reply = get(server.port, endpoint.path)
+    where = f"{server.variant.key} {endpoint.path}"
+    if reply.status != 200:
+        raise BenchError(f"{where} answered {reply.status}: {reply.body[:500]!r}")
+    data = json.loads(reply.body)
+    expected = (
+        data == {"status": "ok", "service": "bench"}
+        if endpoint is NODB
+        else isinstance(data, list) and len(data) == ITEM_ROWS
+    )
+    if not expected:
+        raise BenchError(f"{where} answered unexpected JSON: {reply.body[:500]!r}")
+    return reply
+
+
+# --- Load ------------------------------------------------------------------------------------
+
+_RESULT = re.compile(r"^BENCH-RESULT (.*)$", re.MULTILINE)
+_FAILURES = ("non200", "connect", "read", "write", "timeout", "status")
+
+
+def load(
+    config: Config,
+    server: Server,
+    endpoint: Endpoint,
+    seconds: int,
+    connections: int = CONNECTIONS,
+) -> Sample:
+    """wrk at fixed concurrency for `seconds`; BenchError unless every response was a 200."""
+    output = run(
+        [
+            config.wrk,
+            "--threads",
+            str(WRK_THREADS),
+            "--connections",
+            str(connections),
+            "--duration",
+            f"{seconds}s",
+            "--timeout",
+            "5s",
+            "--script",
+            str(WRK_SCRIPT),
+            "--header",
+            f"Host: {HOST}",
+            server.url(endpoint),
+        ],
+        timeout=seconds + 30,
+    )
+    match = _RESULT.search(output)
+    if match is None:
+        raise BenchError(f"wrk printed no result line:\n{output}")
+    fields = {key: int(value) for key, value in (pair.split("=") for pair in match[1].split())}
+    if (
+        any(fields[name] for name in _FAILURES)
+        or fields["requests"] == 0
+        or fields["ok"] != fields["requests"]
+    ):
+        raise BenchError(
+            f"{server.variant.key} {endpoint.path}: not every request answered 200: {fields}\n"
+            f"{server.log_tail()}"
+        )
+    return Sample(
+        requests=fields["requests"],
+        seconds=fields["duration_us"] / 1e6,
+        p50_ms=fields["p50_us"] / 1e3,
+        p99_ms=fields["p99_us"] / 1e3,
+    )
+
+
+def measure_throughput(config: Config, log_dir: Path) -> dict[Pair, list[Sample]]:
+    pairs = [(variant, endpoint) for variant in VARIANTS for endpoint in ENDPOINTS]
+    samples: dict[Pair, list[Sample]] = {pair: [] for pair in pairs}
+    with serving(config, log_dir, count_sql=False) as servers:
+        say(f"Warming up every server and endpoint ({FIRST_WARMUP_SECONDS} s each)")
+        for variant, endpoint in pairs:
+            check_endpoint(servers[variant.key], endpoint)
+            load(config, servers[variant.key], endpoint, FIRST_WARMUP_SECONDS)
+        for number in range(1, config.rounds + 1):
+            # Each round starts with the next variant: none is always first or last.
+            shift = (number - 1) * len(ENDPOINTS) % len(pairs)
+            order = pairs[shift:] + pairs[:shift]
+            for position, (variant, endpoint) in enumerate(order, 1):
+                say(
+                    f"  round {number}/{config.rounds} [{position}/{len(order)}] "
+                    f"{variant.key:<6} {endpoint.key:<4}",
+                    end="",
+                )
+                server = servers[variant.key]
+                check_endpoint(server, endpoint)
+                load(config, server, endpoint, WARMUP_SECONDS)
+                sample = load(config, server, endpoint, config.duration)
+                samples[(variant, endpoint)].append(sample)
+                say(
+                    f" {sample.rps:8.1f} req/s   p50 {sample.p50_ms:6.2f} ms"
+                    f"   p99 {sample.p99_ms:6.2f} ms"
+                )
+    return samples
+
+
+def count_requests(server: Server, endpoint: Endpoint) -> tuple[list[int], Counter[str]]:
+    counts: list[int] = []
+    statements: Counter[str] = Counter()
+    for _ in range(COUNT_REQUESTS):
+        reply = check_endpoint(server, endpoint)
+        count = reply.headers.get(SQL_COUNT_HEADER)
+        if count is None:
+            raise BenchError(f"{server.variant.key}: no {SQL_COUNT_HEADER} header; counter off?")
+        counts.append(int(count))
+        statements[reply.headers.get(SQL_STATEMENTS_HEADER, "")] += 1
+    return counts, statements
+
+
+def measure_sql(
+    config: Config, admin: psycopg.Connection[tuple[Any, ...]], log_dir: Path
+) -> dict[Pair, SqlCount]:
+    """Statements per request as Django's execute wrappers see them, checked against PostgreSQL.
+
+    Each variant has its own database, so its transaction count in pg_stat_database covers its
+    requests only: in autocommit every statement, SET included, is one transaction.
+    """
+    results: dict[Pair, SqlCount] = {}
+    with serving(config, log_dir, count_sql=True) as servers:
+        for variant in VARIANTS:
+            for endpoint in ENDPOINTS:
+                # Concurrent requests, so that both workers connect to the database now and not
+                # during the counted requests.
+                load(config, servers[variant.key], endpoint, WARMUP_SECONDS, connections=4)
+        say(f"  waiting {STATS_SETTLE_SECONDS:.0f} s for PostgreSQL's statistics to settle")
+        time.sleep(STATS_SETTLE_SECONDS)
+        before = transactions(admin)
+        for endpoint in ENDPOINTS:
+            counted: dict[Variant, tuple[list[int], Counter[str]]] = {}
+            for variant in VARIANTS:
+                say(f"  {variant.key:<6} {endpoint.key:<4} {COUNT_REQUESTS} requests", end="")
+                counted[variant] = count_requests(servers[variant.key], endpoint)
+                say(f", {statistics.fmean(counted[variant][0]):.2f} statements each")
+            time.sleep(STATS_SETTLE_SECONDS)
+            after = transactions(admin)
+            for variant, (counts, statements) in counted.items():
+                server_side = (after[variant.database] - before[variant.database]) / COUNT_REQUESTS
+                results[(variant, endpoint)] = SqlCount(counts, statements, server_side)
+            before = after
+    return results
+
+
+# --- Report ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Environment:
+    when: datetime
+    machine: str
+    versions: list[tuple[str, str]]
+
+
+def describe_environment(config: Config, admin: psycopg.Connection[tuple[Any, ...]]) -> Environment:
+    cpuinfo = Path("/proc/cpuinfo").read_text()
+    model = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.MULTILINE)
+    meminfo = Path("/proc/meminfo").read_text()
+    memory = re.search(r"^MemTotal:\s*(\d+) kB", meminfo, re.MULTILINE)
+    gib = int(memory[1]) / 2**20 if memory else 0.0
+    machine = (
+        f"{os.cpu_count()} cores ({model[1].strip() if model else 'unknown CPU'}), "
+        f"{gib:.1f} GiB RAM, Linux {platform.release()}"
+    )
+    row = admin.execute("SHOW server_version").fetchone()
+    client = redis.Redis.from_url(config.redis_url, socket_timeout=5, socket_connect_timeout=5)
+    try:
+        redis_version = str(client.info("server")["redis_version"])
+    finally:
+        client.close()
+    wrk_banner = subprocess.run(
+        [config.wrk, "-v"], capture_output=True, text=True, timeout=10, check=False
+    ).stdout
+    wrk_version = re.search(r"wrk (\S+)", wrk_banner)
+    versions = [
+        ("Python", platform.python_version()),
+        ("Django", version("django")),
+        ("django-tenants", version("django-tenants")),
+        ("Django REST framework", version("djangorestframework")),
+        ("gunicorn", version("gunicorn")),
+        ("psycopg", version("psycopg")),
+        ("django-redis", version("django-redis")),
+        ("PostgreSQL server", str(row[0]) if row else "unknown"),
+        ("Redis server", redis_version),
+        ("wrk", wrk_version[1] if wrk_version else "unknown"),
+    ]
+    return Environment(datetime.now(UTC), machine, versions)
+
+
+def median(samples: list[Sample], attribute: str) -> float:
+    return statistics.median(float(getattr(sample, attribute)) for sample in samples)
+
+
+def sql_cell(count: SqlCount) -> str:
+    if min(count.counts) == count.most:
+        return str(count.most)
+    return f"{count.mean:.2f} (max {count.most})"
+
+
+def ratio(value: float, base: float) -> str:
+    return f"{value / base:.2f}x"
+
+
+def endpoint_table(
+    endpoint: Endpoint, samples: dict[Pair, list[Sample]], sql_counts: dict[Pair, SqlCount]
+) -> list[str]:
+    plain = samples[(PLAIN, endpoint)]
+    base = {name: median(plain, name) for name in ("rps", "p50_ms", "p99_ms")}
+    lines = [
+        (
+            "| Variant | req/s | vs plain | p50 ms | vs plain | p99 ms | vs plain | SQL/request "
+            "| req/s per round |"
+        ),
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for variant in VARIANTS:
+        runs = samples[(variant, endpoint)]
+        rps, p50, p99 = (median(runs, name) for name in ("rps", "p50_ms", "p99_ms"))
+        rounds = " / ".join(f"{sample.rps:.0f}" for sample in runs)
+        lines.append(
+            f"| {variant.title} | {rps:,.0f} | {ratio(rps, base['rps'])} | {p50:.2f} "
+            f"| {ratio(p50, base['p50_ms'])} | {p99:.2f} | {ratio(p99, base['p99_ms'])} "
+            f"| {sql_cell(sql_counts[(variant, endpoint)])} | {rounds} |"
+        )
+    return lines
+
+
+@dataclass(frozen=True)
+class Verdict:
+    target: str
+    measured: str
+    met: bool
+
+
+def verdicts(samples: dict[Pair, list[Sample]], sql_counts: dict[Pair, SqlCount]) -> list[Verdict]:
+    def speed(endpoint: Endpoint, target: float, view: str) -> Verdict:
+        plain, strata = samples[(PLAIN, endpoint)], samples[(STRATA, endpoint)]
+        value = median(strata, "rps") / median(plain, "rps")
+        # Rounds are interleaved, so each round's own ratio shows how much the figure moves.
+        per_round = ", ".join(f"{s.rps / p.rps:.2f}x" for s, p in zip(strata, plain, strict=True))
+        return Verdict(
+            f"Strata >= {target}x plain req/s on the {view}",
+            f"{value:.3f}x (per round: {per_round})",
+            value >= target,
+        )
+
+    def extra_sql(endpoint: Endpoint, allowed: int, target: str) -> Verdict:
+        plain, strata = sql_counts[(PLAIN, endpoint)].most, sql_counts[(STRATA, endpoint)].most
+        return Verdict(
+            target,
+            f"plain {plain}, Strata {strata} (the most any counted request sent)",
+            strata - plain <= allowed,
+        )
+
+    return [
+        speed(LIST, TARGET_LIST_RATIO, "list view"),
+        speed(NODB, TARGET_NODB_RATIO, "no-database view"),
+        extra_sql(
+            LIST,
+            TARGET_LIST_EXTRA_SQL,
+            "At most one SQL statement per request more than plain (list view)",
+        ),
+        extra_sql(
+            NODB,
+            TARGET_NODB_EXTRA_SQL,
+            "No SQL statement more than plain on the view that touches no table",
+        ),
+    ]
+
+
+def statements_table(sql_counts: dict[Pair, SqlCount]) -> tuple[list[str], list[str]]:
+    """The statements of a typical request per pair, and any disagreement with PostgreSQL."""
+    lines = [
+        (
+            "| Variant | Endpoint | Statements of one request (Django execute wrapper) "
+            "| PostgreSQL transactions/request |"
+        ),
+        "| --- | --- | --- | ---: |",
+    ]
+    mismatches: list[str] = []
+    for endpoint in ENDPOINTS:
+        for variant in VARIANTS:
+            count = sql_counts[(variant, endpoint)]
+            common, seen = count.statements.most_common(1)[0]
+            text = f"`{common}`" if common else "none"
+            if seen != len(count.counts):
+                text += f" ({seen} of {len(count.counts)} requests)"
+            lines.append(f"| {variant.title} | {endpoint.key} | {text} | {count.server_side:.2f} |")
+            if abs(count.server_side - count.mean) > STATS_TOLERANCE:
+                mismatches.append(
+                    f"{variant.key} {endpoint.key}: {count.mean:.2f} counted, "
+                    f"{count.server_side:.2f} seen by PostgreSQL"
+                )
+    return lines, mismatches
+
+
+def paragraph(text: str, *, first: str = "", rest: str = "") -> list[str]:
+    """`text` wrapped for the document, never breaking a word or a hyphenated name."""
+    return textwrap.wrap(
+        " ".join(text.split()),
+        width=DOC_WIDTH,
+        initial_indent=first,
+        subsequent_indent=rest,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+
+
+def bullet(text: str) -> list[str]:
+    return paragraph(text, first="- ", rest="  ")
+
+
+def numbered(number: int, text: str) -> list[str]:
+    return paragraph(text, first=f"{number}. ", rest="   ")
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def render_section(
+    config: Config,
+    environment: Environment,
+    samples: dict[Pair, list[Sample]],
+    sql_counts: dict[Pair, SqlCount],
+    elapsed: float,
+) -> str:
+    versions = ", ".join(f"{name} {value}" for name, value in environment.versions)
+    statement_lines, mismatches = statements_table(sql_counts)
+    stock_ratios = ", ".join(
+        f"{ratio(median(samples[(STOCK, e)], 'rps'), median(samples[(PLAIN, e)], 'rps'))} on "
+        f"{e.key}"
+        for e in ENDPOINTS
+    )
+    out = ["## Routing", ""]
+    out += paragraph(
+        "What choosing the tenant from the Host header costs per request: one small JSON API "
+        "served three ways under the same server and the same load."
+    )
+    out.append("")
+    out += numbered(
+        1,
+        "**Plain Django**: no django-tenants at all (`django.db.backends.postgresql`), "
+        "table in `public`.",
+    )
+    out += numbered(
+        2,
+        "**Stock django-tenants**: `TenantMainMiddleware` and the `django_tenants` backend "
+        "with stock defaults (`TENANT_LIMIT_SET_CALLS` unset, so a `SET search_path` before "
+        "every cursor, and a Domain lookup in the database on every request); table in a "
+        "tenant schema.",
+    )
+    out += numbered(
+        3,
+        "**Strata**: `tenants.middleware.TenantRoutingMiddleware` with Strata's tenancy, "
+        "database and cache settings (`TENANT_LIMIT_SET_CALLS = True`, host routes cached "
+        "in-process and in Redis through the `global` cache alias); table in the schema of a "
+        "tenant created by `tenants.services.tenant_provision`.",
+    )
+    out.append("")
+    out += paragraph(
+        f"Measured {environment.when:%Y-%m-%d %H:%M} UTC by `bench/routing/run.py`; the whole "
+        f"run took {elapsed / 60:.1f} minutes."
+    )
+    out += ["", "### Setup", ""]
+    out += bullet(
+        f"Machine: {environment.machine}. The load generator, both gunicorn workers, "
+        "PostgreSQL and Redis share it."
+    )
+    out += bullet(f"Versions: {versions}.")
+    out += bullet(
+        f"Server: gunicorn with {WORKERS} sync workers on 127.0.0.1 (each response closes its "
+        "connection), started and stopped by the runner; `DEBUG = False`; persistent database "
+        "connections (`CONN_MAX_AGE = 600`, `CONN_HEALTH_CHECKS = False`) in every variant."
+    )
+    out += bullet(
+        "Strata's own settings enable `CONN_HEALTH_CHECKS`; the benchmark turns it off in every "
+        "variant so that all three pay the same connection cost. With it on, each request that "
+        "touches the database sends one more statement, a `SELECT 1` that Django issues on the "
+        "raw psycopg cursor: execute wrappers never see it, the PostgreSQL cross-check below "
+        "does."
+    )
+    out += bullet(
+        "Same app, middleware and DRF settings everywhere: `SecurityMiddleware` and "
+        "`CommonMiddleware`, with only the routing middleware added on top for stock and "
+        "Strata; DRF without authentication, permissions or pagination, JSON renderer only. "
+        f"Every request carries `Host: {HOST}`."
+    )
+    out += bullet(
+        f"Load: wrk, {plural(WRK_THREADS, 'thread')}, {CONNECTIONS} connections, "
+        f"{config.duration} s per measurement after a {WARMUP_SECONDS} s warm-up (and "
+        f"{FIRST_WARMUP_SECONDS} s per pair before the first round). "
+        f"{plural(config.rounds, 'round')}, each measuring every (variant, endpoint) pair once "
+        "and starting with the next variant, so that drift of the machine spreads over all of "
+        "them; the tables give the median over rounds. The run fails if any timed response is "
+        "not a 200 (a wrk script counts statuses) or any socket error occurs."
+    )
+    out += bullet(
+        "SQL per request: a separate pass after the timed one serves each variant again with a "
+        "bench-only middleware on top of the stack that counts statements through "
+        "`connection.execute_wrapper` and returns the count in a response header; the figure "
+        f"covers {COUNT_REQUESTS} requests per pair after a warm-up. The django_tenants "
+        "backend issues its `SET search_path` on the cursor Django wraps, so the wrapper counts "
+        "it (the statement lists below show it). Cross-check: each variant has its own "
+        "database, and the transactions PostgreSQL committed in it during the counted requests "
+        "(`pg_stat_database`) are divided by the number of requests; in autocommit each "
+        "statement is one transaction, so this also catches a statement that bypassed "
+        "Django's cursor."
+    )
+    out.append("")
+    for endpoint in ENDPOINTS:
+        out += [f"### {endpoint.title} (`GET {endpoint.path}`)", ""]
+        out += endpoint_table(endpoint, samples, sql_counts)
+        out.append("")
+    out += paragraph(
+        "Ratios are against plain Django: above 1 means faster for req/s, slower for latency. "
+        "SQL/request counts every statement, `SET search_path` included."
+    )
+    out += ["", "### Targets", "", "| Target | Measured | Result |", "| --- | --- | --- |"]
+    out += [
+        f"| {v.target} | {v.measured} | {'met' if v.met else '**not met**'} |"
+        for v in verdicts(samples, sql_counts)
+    ]
+    out.append("")
+    out += paragraph(
+        f"For reference, stock django-tenants measured {stock_ratios}; the issue expected "
+        "about 0.33x on nodb and 0.67x on list."
+    )
+    out += ["", "### SQL per request, statement by statement", "", *statement_lines, ""]
+    if mismatches:
+        out += paragraph(
+            f"**The cross-check disagreed** (by more than {STATS_TOLERANCE} per request): "
+            + "; ".join(mismatches)
+            + "."
+        )
+    else:
+        out += paragraph(
+            "PostgreSQL's count agrees with the execute wrapper's for every pair (within "
+            f"{STATS_TOLERANCE} per request)."
+        )
+    out += ["", "### Reproduce", "", "```", "make bench", "```", ""]
+    out += paragraph(
+        "runs `uv run --frozen python bench/routing/run.py` from the repository root. It needs "
+        "PostgreSQL (the server of `DATABASE_URL`, by default "
+        f"`{DEFAULT_SERVER_URL}`, where it creates and finally drops `{DATABASE_PREFIX}_*`), "
+        f"Redis at `{DEFAULT_REDIS_URL}` (`BENCH_REDIS_URL` overrides it) and wrk, which it "
+        "installs with apt-get when missing. `--rounds` and `--duration` shorten a trial run; "
+        "`--no-doc` leaves this file alone."
+    )
+    out.append("")
+    return "\n".join(out)
+
+
+_TITLE = """# Performance
+
+Measurements of Strata on one machine: what a part of the request path costs and whether it
+meets its target. Each section says how it was measured and how to reproduce it; numbers from
+different machines do not compare.
+
+"""
+
+
+def write_section(section: str) -> None:
+    """Replace the Routing section of docs/performance.md, keeping every other section."""
+    text = DOC.read_text() if DOC.exists() else _TITLE
+    start = text.find("\n## Routing\n")
+    if start == -1:
+        text = text.rstrip("\n") + "\n\n" + section
+    else:
+        following = text.find("\n## ", start + 1)
+        rest = "" if following == -1 else "\n" + text[following + 1 :]
+        text = text[: start + 1] + section + rest
+    DOC.parent.mkdir(parents=True, exist_ok=True)
+    DOC.write_text(text)
+
+
+# --- Main ------------------------------------------------------------------------------------
+
+
+def positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a positive whole number")
+    return value
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--rounds", type=positive, default=3, help="interleaved rounds (default 3)")
+    parser.add_argument(
+        "--duration", type=positive, default=8, help="seconds per measurement (default 8)"
+    )
+    parser.add_argument(
+        "--no-doc", action="store_true", help="print the results, leave docs/ untouched"
+    )
+    return parser.parse_args(argv)
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    # A SIGTERM (a CI timeout, kill) still stops the servers and drops the databases.
+    raise SystemExit(128 + signum)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
+    started = time.monotonic()
+    try:
+        config = Config(
+            server_url=os.environ.get("DATABASE_URL") or DEFAULT_SERVER_URL,
+            redis_url=os.environ.get("BENCH_REDIS_URL") or DEFAULT_REDIS_URL,
+            rounds=args.rounds,
+            duration=args.duration,
+            wrk=ensure_wrk(),
+        )
+        with (
+            tempfile.TemporaryDirectory(prefix="bench-routing-") as log_dir,
+            admin_connection(config) as admin,
+        ):
+            try:
+                say("Creating the benchmark databases")
+                clear_redis(config.redis_url)
+                build_databases(config, admin)
+                environment = describe_environment(config, admin)
+                say(
+                    f"Timing: {config.rounds} rounds x {len(VARIANTS) * len(ENDPOINTS)} pairs x "
+                    f"{config.duration} s"
+                )
+                samples = measure_throughput(config, Path(log_dir))
+                say("Counting SQL statements per request")
+                sql_counts = measure_sql(config, admin, Path(log_dir))
+            finally:
+                say("Dropping the benchmark databases")
+                drop_databases(config)
+                with contextlib.suppress(redis.RedisError):
+                    clear_redis(config.redis_url)
+    except (BenchError, psycopg.Error, redis.RedisError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    section = render_section(config, environment, samples, sql_counts, time.monotonic() - started)
+    say("")
+    say(section)
+    if not args.no_doc:
+        write_section(section)
+        say(f"Wrote the Routing section of {DOC.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

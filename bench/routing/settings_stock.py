@@ -1,0 +1,31 @@
+"""Variant 2: stock django-tenants, its middleware and its defaults.
+
+TENANT_LIMIT_SET_CALLS is left unset (False), so the backend sets the search_path before every
+cursor. Tenants are Strata's models, so stock and Strata route to identical rows: only the
+routing differs.
+"""
+
+from __future__ import annotations
+
+from bench.routing import settings_common as common
+from config.settings import base as strata
+
+SECRET_KEY = common.SECRET_KEY
+DEBUG = common.DEBUG
+ALLOWED_HOSTS = common.ALLOWED_HOSTS
+ROOT_URLCONF = common.ROOT_URLCONF
+TIME_ZONE = common.TIME_ZONE
+USE_TZ = common.USE_TZ
+DEFAULT_AUTO_FIELD = common.DEFAULT_AUTO_FIELD
+REST_FRAMEWORK = common.REST_FRAMEWORK
+
+TENANT_MODEL = strata.TENANT_MODEL
+TENANT_DOMAIN_MODEL = strata.TENANT_DOMAIN_MODEL
+AUTH_USER_MODEL = strata.AUTH_USER_MODEL
+SHARED_APPS = strata.SHARED_APPS
+TENANT_APPS = [*strata.TENANT_APPS, "bench.routing.benchapp"]
+INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
+DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+
+DATABASES = {"default": common.database("django_tenants.postgresql_backend")}
+MIDDLEWARE = common.middleware(routing="django_tenants.middleware.main.TenantMainMiddleware")
