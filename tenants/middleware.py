@@ -26,12 +26,6 @@ _INACTIVE_MESSAGES = {
 }
 
 
-def _is_dns_name(hostname: str) -> bool:
-    # Django has checked the characters; a name longer than DNS allows cannot be a tenant and
-    # must not reach the route caches (one cache entry and one query per made-up name).
-    return len(hostname) <= 253 and all(0 < len(label) <= 63 for label in hostname.split("."))
-
-
 def _render_public(
     request: HttpRequest, template: str, context: dict[str, object], status: int
 ) -> HttpResponse:
@@ -50,9 +44,10 @@ class TenantRoutingMiddleware:
     """Pick the schema and urlconf for a request from its host.
 
     The apex and www serve the public site; a tenant's host serves its workspace; anything else
-    is a 404 that names no tenant. Every request starts by selecting its schema afresh, which
-    also makes the connection forget the search_path an earlier request left on it: the first
-    query of this request sets it again (TENANT_LIMIT_SET_CALLS), a view with no query sets none.
+    is a 404 that names no tenant. Every request selects its schema afresh (set_tenant or
+    set_schema_to_public), which also makes the connection forget the search_path an earlier
+    request left on it: the first query of this request sets it again (TENANT_LIMIT_SET_CALLS),
+    a view with no query sets none. Every request ends back on public.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -64,16 +59,17 @@ class TenantRoutingMiddleware:
         request.tenant = None
         hostname, _ = split_host(request.get_host())
         connection = tenant_connection()
-        connection.set_schema_to_public()
         try:
             if hostname in self.public_hosts:
+                connection.set_schema_to_public()
                 request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
                 return self.get_response(request)
 
-            tenant = routing.resolve(hostname) if _is_dns_name(hostname) else None
-            if tenant is None:
-                return _render_public(request, "404.html", {"unknown_host": True}, status=404)
-            if tenant.status != TenantStatus.ACTIVE:
+            tenant = routing.resolve(hostname)
+            if tenant is None or tenant.status != TenantStatus.ACTIVE:
+                connection.set_schema_to_public()
+                if tenant is None:
+                    return _render_public(request, "404.html", {"unknown_host": True}, 404)
                 return self._inactive(request, tenant)
 
             request.tenant = tenant

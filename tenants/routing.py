@@ -23,6 +23,7 @@ from django.core.cache import caches
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models.signals import post_delete, post_save
 
+from tenants.context import schema_context
 from tenants.models import Domain, Tenant
 
 logger = logging.getLogger(__name__)
@@ -36,9 +37,11 @@ _KEY_VERSION: Final = "v1"
 _LOCAL_MAX_ENTRIES: Final = 20_000
 
 Route = dict[str, Any] | str  # the tenant's field values by name, or _UNKNOWN
+# What this process keeps per host: expiry (monotonic), then the tenant's field names and values
+# in model order, ready for Tenant.from_db(); or expiry and None for an unknown host.
+_LocalRoute = tuple[float, tuple[list[str], list[Any]] | None]
 
-# host -> (monotonic expiry, route)
-_local: dict[str, tuple[float, Route]] = {}
+_local: dict[str, _LocalRoute] = {}
 
 
 def _cache_key(host: str) -> str:
@@ -46,9 +49,10 @@ def _cache_key(host: str) -> str:
 
 
 def _load(host: str) -> Route:
-    """The route for `host` from the database. The connection must be on the public schema."""
+    """The route for `host` from the database (public schema)."""
     fields = [field.attname for field in Tenant._meta.concrete_fields]
-    row = Tenant.objects.filter(domains__domain=host).values(*fields).first()
+    with schema_context("public"):
+        row = Tenant.objects.filter(domains__domain=host).values(*fields).first()
     return _UNKNOWN if row is None else row
 
 
@@ -73,33 +77,45 @@ def _add_to_shared_cache(host: str, value: Route) -> None:
         logger.warning("routing cache unavailable, not caching %s", host)
 
 
-def _tenant_from(values: dict[str, Any]) -> Tenant:
+def _is_dns_name(host: str) -> bool:
+    # Django has checked the characters; a name longer than DNS allows cannot be a tenant and
+    # must not reach the caches (one cache entry and one query per made-up name).
+    return len(host) <= 253 and all(0 < len(label) <= 63 for label in host.split("."))
+
+
+def _fields_of(route: Route) -> tuple[list[str], list[Any]] | None:
+    if isinstance(route, str):
+        return None
     # By name, in the model's field order: an entry written by another version of this code
     # (a field more or less) still lands in the right fields; missing ones load on access.
-    names = [f.attname for f in Tenant._meta.concrete_fields if f.attname in values]
-    return Tenant.from_db(DEFAULT_DB_ALIAS, names, [values[name] for name in names])
+    names = [f.attname for f in Tenant._meta.concrete_fields if f.attname in route]
+    return names, [route[name] for name in names]
+
+
+def _fetch(host: str) -> tuple[list[str], list[Any]] | None:
+    """Redis, else the database."""
+    if not _is_dns_name(host):
+        return None
+    route = _from_shared_cache(host)
+    if route is None:
+        route = _load(host)
+        _add_to_shared_cache(host, route)
+    return _fields_of(route)
 
 
 def resolve(host: str) -> Tenant | None:
     """The tenant `host` belongs to, or None. `host` is lower-case without a port."""
     now = time.monotonic()
     entry = _local.get(host)
-    if entry is not None and entry[0] > now:
-        value = entry[1]
-    else:
-        cached = _from_shared_cache(host)
-        if cached is None:
-            value = _load(host)
-            _add_to_shared_cache(host, value)
-        else:
-            value = cached
+    if entry is None or entry[0] <= now:
         if len(_local) >= _LOCAL_MAX_ENTRIES:
             _local.clear()
-        _local[host] = (now + settings.STRATA_ROUTING_LOCAL_TTL, value)
-    if isinstance(value, str):
+        entry = _local[host] = (now + settings.STRATA_ROUTING_LOCAL_TTL, _fetch(host))
+    fields = entry[1]
+    if fields is None:
         return None
     # A fresh instance per request: nothing a view does to it can leak into the next request.
-    return _tenant_from(value)
+    return Tenant.from_db(DEFAULT_DB_ALIAS, *fields)
 
 
 def invalidate_hosts(hosts: Iterable[str]) -> None:

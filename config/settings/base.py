@@ -92,7 +92,10 @@ def database_from_url(url: str) -> dict[str, Any]:
     parsed["OPTIONS"].setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", default=5))
     # A new connection costs ~7 ms here, more than a whole request: keep them.
     parsed["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", default=600, minimum=0)
-    parsed["CONN_HEALTH_CHECKS"] = True
+    # Health checks would send a SELECT 1 before the first query of every request, unseen by
+    # execute wrappers. A connection that did break fails that one request and Django replaces
+    # it; paying a round trip on every request to spare that is the wrong trade.
+    parsed["CONN_HEALTH_CHECKS"] = False
     return parsed
 
 

@@ -5,19 +5,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenants', '0002_schema_name_immutable'),
+        ("tenants", "0002_schema_name_immutable"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.CheckConstraint(condition=models.Q(('role__in', ['owner', 'admin', 'member', 'viewer'])), name='tenants_membership_role_valid'),
+            model_name="membership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("role__in", ["owner", "admin", "member", "viewer"])),
+                name="tenants_membership_role_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='tenant',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['active', 'suspended', 'archived'])), name='tenants_tenant_status_valid'),
+            model_name="tenant",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["active", "suspended", "archived"])),
+                name="tenants_tenant_status_valid",
+            ),
         ),
     ]
