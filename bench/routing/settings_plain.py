@@ -3,15 +3,7 @@
 from __future__ import annotations
 
 from bench.routing import settings_common as common
-
-SECRET_KEY = common.SECRET_KEY
-DEBUG = common.DEBUG
-ALLOWED_HOSTS = common.ALLOWED_HOSTS
-ROOT_URLCONF = common.ROOT_URLCONF
-TIME_ZONE = common.TIME_ZONE
-USE_TZ = common.USE_TZ
-DEFAULT_AUTO_FIELD = common.DEFAULT_AUTO_FIELD
-REST_FRAMEWORK = common.REST_FRAMEWORK
+from bench.routing.settings_common import *  # noqa: F403 - what every variant shares
 
 INSTALLED_APPS = ["rest_framework", "bench.routing.benchapp"]
 DATABASES = {"default": common.database("django.db.backends.postgresql")}

@@ -8,16 +8,8 @@ routing differs.
 from __future__ import annotations
 
 from bench.routing import settings_common as common
+from bench.routing.settings_common import *  # noqa: F403 - what every variant shares
 from config.settings import base as strata
-
-SECRET_KEY = common.SECRET_KEY
-DEBUG = common.DEBUG
-ALLOWED_HOSTS = common.ALLOWED_HOSTS
-ROOT_URLCONF = common.ROOT_URLCONF
-TIME_ZONE = common.TIME_ZONE
-USE_TZ = common.USE_TZ
-DEFAULT_AUTO_FIELD = common.DEFAULT_AUTO_FIELD
-REST_FRAMEWORK = common.REST_FRAMEWORK
 
 TENANT_MODEL = strata.TENANT_MODEL
 TENANT_DOMAIN_MODEL = strata.TENANT_DOMAIN_MODEL
