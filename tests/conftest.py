@@ -169,16 +169,6 @@ def client_on(db: None) -> ClientFactory:
     return make
 
 
-@pytest.fixture
-def tenant_client(client_on: ClientFactory, tenant: Tenant) -> Callable[[User | None], Client]:
-    """tenant_client(user): a client on the tenant's host, signed in there as `user`."""
-
-    def make(user: User | None = None) -> Client:
-        return client_on(tenant, user)
-
-    return make
-
-
 @pytest.fixture(scope="session")
 def app_server(world: World) -> Iterator[LiveServer]:
     """A real gunicorn serving the test database in other processes (shares Redis with tests)."""
