@@ -120,3 +120,65 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} in {self.tenant_id} as {self.role}"
+
+
+class TaskEffect(models.Model):
+    """An external effect a task has had, so that a second delivery does not repeat it."""
+
+    schema_name = models.CharField(max_length=63)
+    key = models.CharField(max_length=200)
+    created_at = models.DateTimeField(db_default=Now(), editable=False)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(
+                fields=["schema_name", "key"], name="tenants_taskeffect_unique_schema_key"
+            ),
+        ]
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["created_at"], name="tenants_taskeffect_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.schema_name}:{self.key}"
+
+
+class TaskFailure(models.Model):
+    """A task that failed for good (retries exhausted, or an error not worth retrying)."""
+
+    task_id = models.CharField(max_length=64, db_index=True)
+    task_name = models.CharField(max_length=200)
+    schema_name = models.CharField(max_length=63)
+    arguments = models.TextField(blank=True)
+    error = models.TextField()
+    traceback = models.TextField(blank=True)
+    failed_at = models.DateTimeField(db_default=Now(), editable=False)
+
+    class Meta:
+        ordering: ClassVar[Sequence[str]] = ["-failed_at"]
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["-failed_at"], name="tenants_taskfailure_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_name}[{self.task_id}] in {self.schema_name}"
+
+
+class TaskCanaryReport(models.Model):
+    """What a canary task saw when it ran: the schema PostgreSQL put it in, which attempt."""
+
+    class Kind(models.TextChoices):
+        STARTED = "started", "Started"
+        EFFECT = "effect", "Effect"
+
+    token = models.CharField(max_length=64, db_index=True)
+    step = models.CharField(max_length=64, blank=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    schema_name = models.CharField(max_length=63)
+    task_id = models.CharField(max_length=64)
+    retries = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(db_default=Now(), editable=False)
+
+    def __str__(self) -> str:
+        return f"{self.token}/{self.step} {self.kind} in {self.schema_name}"

@@ -17,7 +17,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.test.utils import setup_databases, teardown_databases
 from django_redis import get_redis_connection
-from pytest_django import DjangoDbBlocker
+from pytest_django import DjangoDbBlocker, Settings
 
 from shared_apps.accounts.models import User
 from tenants import routing
@@ -119,6 +119,13 @@ def _isolated_caches() -> Iterator[None]:
     get_redis_connection("default").flushdb()
     yield
     routing.clear_local()
+
+
+@pytest.fixture(autouse=True)
+def _mail_through_tasks(settings: Settings) -> None:
+    """Django's test set-up swaps EMAIL_BACKEND for locmem; put ours back, so tests send mail
+    the way Strata does (a task after commit) and read it from the locmem delivery backend."""
+    settings.EMAIL_BACKEND = "shared_apps.mail.backends.TaskEmailBackend"
 
 
 @pytest.fixture

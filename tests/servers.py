@@ -60,7 +60,7 @@ def _free_port() -> int:
         return port
 
 
-def _test_database_url() -> str:
+def url_of_test_database() -> str:
     db = connection.settings_dict  # points at the test database once pytest-django set it up
     auth = quote(db["USER"] or "", safe="")
     if db.get("PASSWORD"):
@@ -78,7 +78,7 @@ def start_live_server() -> LiveServer:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": _test_database_url(),
+        "DATABASE_URL": url_of_test_database(),
         "REDIS_URL": str(settings.REDIS_URL),
         "STRATA_ROUTING_LOCAL_TTL": str(LIVE_SERVER_ROUTING_TTL),
         # Through Django's psycopg pool, as in production.

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_float, env_int, env_list, env_secret, env_str
@@ -55,6 +56,7 @@ SHARED_APPS = [
     "shared_apps.accounts",
     "shared_apps.website",
     "shared_apps.health",
+    "shared_apps.mail",
     # Content types and permissions live only in public: tenant schemas see them through the
     # search_path, so cloned or pooled schemas never carry stale copies of them.
     "django.contrib.contenttypes",
@@ -178,6 +180,77 @@ CSRF_COOKIE_DOMAIN = None
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", default=14 * 24 * 3600, minimum=60)
+
+# --- Background tasks (Celery) ------------------------------------------------------------
+
+# The broker is Redis. Without it (development without REDIS_URL) tasks run eagerly, inside the
+# request that enqueues them.
+CELERY_BROKER_URL = env_secret("CELERY_BROKER_URL", default=None) or REDIS_URL
+CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
+# Eager runs behave as on a worker: retries retry, a final failure is recorded and logged, and
+# the code that enqueued the task carries on.
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+# Tasks report through their effects (rows, emails), not through a result backend.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_DEFAULT_QUEUE = "strata"
+# Acknowledge after the task ran, and hand a task back when its worker dies mid-way: a task
+# can run twice, which is why tasks with external effects go through effect_once().
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_WORKER_MAX_TASKS_PER_CHILD = 1000
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Time limits: most tasks take seconds; the long ones (exports, purges) set their own, up to
+# STRATA_LONGEST_TASK_SECONDS.
+CELERY_TASK_SOFT_TIME_LIMIT = 270
+CELERY_TASK_TIME_LIMIT = 300
+STRATA_LONGEST_TASK_SECONDS = 1800
+# Redis hands an unacknowledged task to another worker after the visibility timeout. It must
+# outlast the longest task and the longest countdown, or a healthy task runs twice. Workers look
+# for such abandoned tasks every CELERY_UNACKED_RESTORE_INTERVAL seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int(
+        "CELERY_VISIBILITY_TIMEOUT", default=2 * STRATA_LONGEST_TASK_SECONDS, minimum=1
+    ),
+    "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", default=60, minimum=1),
+    "unacked_restore_throttle": 1,
+}
+CELERY_TIMEZONE = "UTC"
+# A static schedule, reviewed and versioned with the code that runs it; one beat process runs
+# it (django-celery-beat's editable schedules would add tables and an admin we do not need).
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
+    "purge-task-records": {
+        "task": "tenants.purge_task_records",
+        "schedule": crontab(hour=3, minute=17),
+    },
+}
+CELERY_BEAT_SCHEDULE_FILENAME = env_str(
+    "CELERY_BEAT_SCHEDULE_FILENAME", default=str(BASE_DIR / "var" / "celerybeat-schedule")
+)
+
+# --- Email ------------------------------------------------------------------------------------
+
+# Every message goes through a task (retries, at most one delivery per message); the task
+# delivers with STRATA_EMAIL_DELIVERY_BACKEND.
+EMAIL_BACKEND = "shared_apps.mail.backends.TaskEmailBackend"
+STRATA_EMAIL_DELIVERY_BACKEND = env_str(
+    "EMAIL_DELIVERY_BACKEND", default="django.core.mail.backends.smtp.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = env_str(
+    "DEFAULT_FROM_EMAIL", default=f"Strata <no-reply@{STRATA_BASE_DOMAIN}>"
+)
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_HOST = env_str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", default=25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", default=10, minimum=1)
 
 # --- Requests --------------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ import os
 os.environ.setdefault("DJANGO_SECRET_KEY", "dev-only-insecure-key-never-use-in-production")
 os.environ.setdefault("DJANGO_DEBUG", "true")
 
-from config.env import env_int
+from config.env import env_int, env_str
 
 from .base import *  # noqa: F403
 from .base import INSTALLED_APPS, MIDDLEWARE, REDIS_URL, SHARED_APPS
@@ -25,7 +25,10 @@ if not REDIS_URL:
     STRATA_ROUTING_SHARED_TTL = env_int("STRATA_ROUTING_SHARED_TTL", default=2, minimum=1)
     STRATA_ROUTING_UNKNOWN_TTL = env_int("STRATA_ROUTING_UNKNOWN_TTL", default=2, minimum=1)
 
-EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# Mail still goes through the send task; the console shows what it would deliver.
+STRATA_EMAIL_DELIVERY_BACKEND = env_str(
+    "EMAIL_DELIVERY_BACKEND", default="django.core.mail.backends.console.EmailBackend"
+)
 WHITENOISE_USE_FINDERS = True
 STATIC_ROOT = None  # served from the app directories; collectstatic is for production
 WHITENOISE_AUTOREFRESH = True

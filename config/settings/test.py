@@ -7,15 +7,38 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgr
 # A Redis database of its own, from TEST_REDIS_URL only: the suite empties it between tests, so
 # it must never be the REDIS_URL a developer exported for `make run`.
 os.environ["REDIS_URL"] = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# The broker in a database of its own, so emptying the cache between tests drops no task.
+os.environ["CELERY_BROKER_URL"] = os.environ.get(
+    "TEST_CELERY_BROKER_URL", "redis://127.0.0.1:6379/13"
+)
+
+from config.env import env_bool, env_float, env_str
 
 from .base import *  # noqa: F403
-from .base import DATABASES
+from .base import CELERY_BEAT_SCHEDULE, DATABASES
 
 DATABASES["default"]["TEST"] = {"NAME": "strata_test"}
 
 # Fast hashing: tests create users, they do not guard real passwords.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# In-process tests run tasks eagerly and read django.core.mail.outbox; tests with a real worker
+# start it with CELERY_TASK_ALWAYS_EAGER=false and a file backend they can read.
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=True)
+STRATA_EMAIL_DELIVERY_BACKEND = env_str(
+    "EMAIL_DELIVERY_BACKEND", default="django.core.mail.backends.locmem.EmailBackend"
+)
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", default="")
+_canary_every = env_float("STRATA_BEAT_CANARY_SECONDS", default=0.0)
+if _canary_every:
+    # Only for the beat fan-out test: every tenant's canary, every few seconds.
+    CELERY_BEAT_SCHEDULE = {
+        **CELERY_BEAT_SCHEDULE,
+        "tenant-canaries": {
+            "task": "tenants.for_each_tenant",
+            "schedule": _canary_every,
+            "args": ["tenants.tenant_canary", [env_str("STRATA_BEAT_CANARY_TOKEN")], {}],
+        },
+    }
 WHITENOISE_USE_FINDERS = True
 STATIC_ROOT = None  # served from the app directories; collectstatic is for production
 STORAGES = {

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from tenants.models import Tenant
-from tests.servers import _test_database_url
+from tests.servers import url_of_test_database
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -18,7 +18,7 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": _test_database_url(),
+        "DATABASE_URL": url_of_test_database(),
     }
     return subprocess.run(
         [sys.executable, "manage.py", "create_tenant", *args],

@@ -1,0 +1,142 @@
+"""Platform tasks of the tenancy core: fan-out over tenants, housekeeping, and the canaries."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+from typing import Any, cast
+
+from celery import current_app
+from django.db import connection, models
+from django.utils import timezone
+
+from tenants.background import (
+    StrataTask,
+    TaskScope,
+    TransientTaskError,
+    effect_once,
+    platform_task,
+    tenant_task,
+)
+from tenants.models import TaskCanaryReport, TaskEffect, TaskFailure, Tenant, TenantStatus
+
+logger = logging.getLogger("strata.tasks")
+
+TASK_RECORD_RETENTION = timedelta(days=30)
+
+
+@platform_task(name="tenants.for_each_tenant")
+def for_each_tenant(
+    task_name: str,
+    args: list[Any] | None = None,
+    kwargs: dict[str, Any] | None = None,
+    statuses: list[str] | None = None,
+) -> int:
+    """Enqueue the tenant task `task_name` once per tenant (active ones unless `statuses`)."""
+    task = cast(StrataTask, current_app.tasks[task_name])
+    if task.scope != TaskScope.TENANT:
+        raise ValueError(f"for_each_tenant runs tenant tasks; {task_name} is not one")
+    tenants = Tenant.objects.filter(status__in=statuses or [TenantStatus.ACTIVE]).order_by("pk")
+    count = 0
+    for tenant in tenants.iterator(chunk_size=500):
+        task.apply_async(tuple(args or ()), kwargs or {}, tenant=tenant)
+        count += 1
+    logger.info("for_each_tenant enqueued %s for %d tenants", task_name, count)
+    return count
+
+
+@platform_task(name="tenants.purge_task_records")
+def purge_task_records() -> int:
+    """Forget task effects, failures and canary reports older than the retention period."""
+    cutoff = timezone.now() - TASK_RECORD_RETENTION
+    deleted = 0
+    records: list[tuple[type[models.Model], str]] = [
+        (TaskEffect, "created_at"),
+        (TaskFailure, "failed_at"),
+        (TaskCanaryReport, "created_at"),
+    ]
+    for model, field in records:
+        count, _ = model._default_manager.filter(**{f"{field}__lt": cutoff}).delete()
+        deleted += count
+    return deleted
+
+
+def _canary(
+    task: Any,
+    token: str,
+    *,
+    step: str,
+    fail_times: int,
+    hold_seconds: float,
+    hold_after_effect: bool,
+) -> str:
+    """Report where PostgreSQL ran this attempt; optionally fail, hold, and have one effect."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_schema()")
+        row = cursor.fetchone()
+    schema = str(row[0]) if row else ""
+
+    def report(kind: str) -> None:
+        TaskCanaryReport.objects.create(
+            token=token,
+            step=step,
+            kind=kind,
+            schema_name=schema,
+            task_id=task.request.id or "",
+            retries=task.request.retries or 0,
+        )
+
+    report(TaskCanaryReport.Kind.STARTED)
+    if task.request.retries < fail_times:
+        raise task.retry(exc=TransientTaskError("canary asked to fail"), countdown=0.5)
+    if hold_seconds and not hold_after_effect:
+        time.sleep(hold_seconds)  # a window to kill the worker in, before the effect
+    with effect_once(f"canary:{token}:{step}") as first_time:
+        if first_time:
+            report(TaskCanaryReport.Kind.EFFECT)
+    if hold_seconds and hold_after_effect:
+        time.sleep(hold_seconds)  # ... or after the effect, before the acknowledgement
+    return schema
+
+
+@tenant_task(name="tenants.tenant_canary", bind=True)
+def tenant_canary(
+    self: Any,
+    token: str,
+    *,
+    step: str = "",
+    fail_times: int = 0,
+    hold_seconds: float = 0,
+    hold_after_effect: bool = False,
+) -> str:
+    """Diagnostic: runs in its tenant's schema and records what the database says it is."""
+    return _canary(
+        self,
+        token,
+        step=step,
+        fail_times=fail_times,
+        hold_seconds=hold_seconds,
+        hold_after_effect=hold_after_effect,
+    )
+
+
+@platform_task(name="tenants.platform_canary", bind=True)
+def platform_canary(
+    self: Any,
+    token: str,
+    *,
+    step: str = "",
+    fail_times: int = 0,
+    hold_seconds: float = 0,
+    hold_after_effect: bool = False,
+) -> str:
+    """Diagnostic: runs in the public schema wherever it was enqueued from."""
+    return _canary(
+        self,
+        token,
+        step=step,
+        fail_times=fail_times,
+        hold_seconds=hold_seconds,
+        hold_after_effect=hold_after_effect,
+    )
