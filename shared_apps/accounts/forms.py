@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, cast
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
 from shared_apps.accounts.models import User
+from tenants.models import Tenant
 from tenants.requests import RoutedRequest
 from tenants.selectors import membership_for
 
@@ -30,6 +32,33 @@ class EmailAuthenticationForm(AuthenticationForm):
             attrs={"autofocus": True, "autocomplete": "email", "placeholder": "you@company.com"}
         )
         self.fields["password"].widget.attrs["placeholder"] = "Your password"
+
+
+class EmailPasswordResetForm(PasswordResetForm):
+    """Ask for a reset link; the answer is the same whether or not an account exists."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].widget.attrs.update(
+            {"autofocus": True, "placeholder": "you@company.com"}
+        )
+
+    def get_users(self, email: str) -> Iterator[User]:
+        # Unlike Django's default, accounts without a usable password are included: for Strata
+        # that means "no password yet" (an owner created by an operator), and this sets one.
+        return iter(User.objects.filter(email=email.strip().lower(), is_active=True))
+
+
+class MemberPasswordResetForm(EmailPasswordResetForm):
+    """On a tenant host, only that tenant's members are sent a link (to that host)."""
+
+    def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.tenant = tenant
+
+    def get_users(self, email: str) -> Iterator[User]:
+        tenant = self.tenant
+        return (u for u in super().get_users(email) if membership_for(user=u, tenant=tenant))
 
 
 class MemberAuthenticationForm(EmailAuthenticationForm):

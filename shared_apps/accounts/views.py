@@ -1,12 +1,20 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 
-from shared_apps.accounts.forms import EmailAuthenticationForm, MemberAuthenticationForm
+from shared_apps.accounts.forms import (
+    EmailAuthenticationForm,
+    EmailPasswordResetForm,
+    MemberAuthenticationForm,
+    MemberPasswordResetForm,
+)
 from tenants.access import TenantView
 from tenants.hosts import tenant_site_url
 from tenants.selectors import workspaces_of
@@ -45,6 +53,50 @@ class TenantLogoutView(TenantView):
     def post(self, request: HttpRequest) -> HttpResponse:
         logout(request)
         return redirect("accounts:login")
+
+
+class PublicPasswordResetView(auth_views.PasswordResetView):
+    form_class = EmailPasswordResetForm
+    email_template_name = "accounts/email/password_reset.txt"
+    subject_template_name = "accounts/email/password_reset_subject.txt"
+    template_name = "accounts/password_reset.html"
+    success_url = reverse_lazy("accounts:password_reset_sent")
+
+
+class TenantPasswordResetView(TenantView, PublicPasswordResetView):
+    """Only members get a link, and it points at this workspace's host."""
+
+    dangerously_allow_non_members = True  # people who cannot sign in must reach it
+    form_class = MemberPasswordResetForm
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        self.extra_email_context = {"workspace": self.tenant.name}
+        return {**super().get_form_kwargs(), "tenant": self.tenant}
+
+
+class PublicPasswordResetSentView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_sent.html"
+
+
+class TenantPasswordResetSentView(TenantView, PublicPasswordResetSentView):
+    dangerously_allow_non_members = True
+
+
+class PublicPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+
+class TenantPasswordResetConfirmView(TenantView, PublicPasswordResetConfirmView):
+    dangerously_allow_non_members = True  # the link itself is the credential
+
+
+class PublicPasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
+
+
+class TenantPasswordResetCompleteView(TenantView, PublicPasswordResetCompleteView):
+    dangerously_allow_non_members = True
 
 
 def account_home(request: HttpRequest) -> HttpResponse:
