@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, cast
 
@@ -100,43 +101,31 @@ def _canary(
     return schema
 
 
-@tenant_task(name="tenants.tenant_canary", bind=True)
-def tenant_canary(
-    self: Any,
-    token: str,
-    *,
-    step: str = "",
-    fail_times: int = 0,
-    hold_seconds: float = 0,
-    hold_after_effect: bool = False,
-) -> str:
-    """Diagnostic: runs in its tenant's schema and records what the database says it is."""
-    return _canary(
-        self,
-        token,
-        step=step,
-        fail_times=fail_times,
-        hold_seconds=hold_seconds,
-        hold_after_effect=hold_after_effect,
-    )
+def _canary_task(declare: Callable[..., Any], name: str) -> Any:
+    """The canary as a task of the scope `declare` gives it."""
+
+    @declare(name=name, bind=True)
+    def canary(
+        self: Any,
+        token: str,
+        *,
+        step: str = "",
+        fail_times: int = 0,
+        hold_seconds: float = 0,
+        hold_after_effect: bool = False,
+    ) -> str:
+        return _canary(
+            self,
+            token,
+            step=step,
+            fail_times=fail_times,
+            hold_seconds=hold_seconds,
+            hold_after_effect=hold_after_effect,
+        )
+
+    return canary
 
 
-@platform_task(name="tenants.platform_canary", bind=True)
-def platform_canary(
-    self: Any,
-    token: str,
-    *,
-    step: str = "",
-    fail_times: int = 0,
-    hold_seconds: float = 0,
-    hold_after_effect: bool = False,
-) -> str:
-    """Diagnostic: runs in the public schema wherever it was enqueued from."""
-    return _canary(
-        self,
-        token,
-        step=step,
-        fail_times=fail_times,
-        hold_seconds=hold_seconds,
-        hold_after_effect=hold_after_effect,
-    )
+# Diagnostics (check_tasks, the test suite): each records the schema the database ran it in.
+tenant_canary = _canary_task(tenant_task, "tenants.tenant_canary")
+platform_canary = _canary_task(platform_task, "tenants.platform_canary")
