@@ -101,7 +101,7 @@ def _canary(
     return schema
 
 
-def _canary_task(declare: Callable[..., Any], name: str) -> Any:
+def _canary_task(declare: Callable[..., Callable[[Callable[..., str]], Any]], name: str) -> Any:
     """The canary as a task of the scope `declare` gives it."""
 
     @declare(name=name, bind=True)
