@@ -7,10 +7,14 @@ Every task declares a scope:
   the public schema without a tenant is refused.
 - ``TaskScope.PLATFORM`` tasks run in the public schema, wherever they were enqueued from.
 
-The schema travels in a header set when the message is published, so retries, countdowns, chains
-and groups carry it. The worker enters it in ``__call__`` (a missing tenant fails the task there,
-loudly) and leaves it in ``task_postrun``, after Celery has published a chain's next link: a
-worker is back on public after every task, an eager call back on its caller's schema.
+The schema is decided once, when a task is first enqueued, and travels with it in a message
+header: retries and redeliveries keep it, and the links of a chain are stamped with theirs when
+the chain is enqueued. The worker enters it in ``__call__`` and leaves it in ``task_postrun``,
+after Celery has published a chain's next link: a worker is back on public after every task, an
+eager call back on its caller's schema. A task whose tenant has been purged is dropped.
+
+Do not pass secrets as task arguments (they sit in Redis and in failure records): pass the id of
+a row that holds them.
 """
 
 from __future__ import annotations
@@ -18,15 +22,21 @@ from __future__ import annotations
 import enum
 import logging
 import smtplib
+import socket
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, ParamSpec, TypeVar
 
+import kombu.exceptions
 import redis.exceptions
-from celery import Task, shared_task
+from celery import Task, current_app, shared_task
+from celery.canvas import Signature
 from celery.exceptions import Ignore
 from celery.signals import task_failure, task_postrun, task_retry
+from celery.utils.time import get_exponential_backoff_interval
+from django.conf import settings
 from django.db import OperationalError, transaction
 from django.utils import timezone
 
@@ -42,12 +52,14 @@ ORIGIN_HEADER = "strata_origin"  # where it was enqueued from, for logs
 PUBLIC = "public"
 
 # Worth another attempt later: the network, the database or a mail server had a bad moment.
-TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
     OperationalError,
     ConnectionError,
     TimeoutError,
+    socket.gaierror,
     redis.exceptions.ConnectionError,
     redis.exceptions.TimeoutError,
+    kombu.exceptions.OperationalError,
     smtplib.SMTPServerDisconnected,
     smtplib.SMTPConnectError,
 )
@@ -71,10 +83,12 @@ class StrataTask(Task):  # type: ignore[type-arg]  # celery-types' Task is gener
 
     scope: ClassVar[TaskScope | None] = None
     autoretry_for = (TransientTaskError, *TRANSIENT_ERRORS)
-    retry_backoff = 2  # seconds, doubling per attempt ...
-    retry_backoff_max = 300  # ... up to five minutes, with jitter
+    # Waits of up to 2, 4, 8 ... 256 s (full jitter: a random share of each), about four
+    # minutes in all; tasks that must ride out longer outages set their own.
+    retry_backoff = 2
+    retry_backoff_max = 300
     retry_jitter = True
-    max_retries = 6
+    max_retries = 8
 
     def apply_async(  # adds the keyword-only `tenant`
         self,
@@ -85,16 +99,49 @@ class StrataTask(Task):  # type: ignore[type-arg]  # celery-types' Task is gener
         **options: Any,
     ) -> Any:
         current = tenant_connection().schema_name
-        headers = dict(options.get("headers") or {})
-        headers[SCHEMA_HEADER] = self.schema_to_run_in(current=current, tenant=tenant)
-        headers[ORIGIN_HEADER] = current
-        options["headers"] = headers
+        _refuse_late_delivery(self.name, options)
+        options["headers"] = self._headers(options.get("headers"), current=current, tenant=tenant)
+        for key in ("chain", "link", "link_error"):
+            for link in _signatures(options.get(key)):
+                _stamp(link, current=current, tenant=tenant)
         return super().apply_async(args, kwargs, *positional, **options)
+
+    def apply(  # eager runs (Task.apply, eager canvases) decide the schema the same way
+        self,
+        args: Any = None,
+        kwargs: Any = None,
+        *positional: Any,
+        tenant: Tenant | None = None,
+        **options: Any,
+    ) -> Any:
+        current = tenant_connection().schema_name
+        options["headers"] = self._headers(options.get("headers"), current=current, tenant=tenant)
+        return super().apply(args, kwargs, *positional, **options)
+
+    def signature_from_request(self, request: Any = None, *args: Any, **kwargs: Any) -> Any:
+        # Retries and worker-lost retries are built from the request: keep its schema, even
+        # when they are published from the worker's main process (which is on public).
+        signature = super().signature_from_request(request, *args, **kwargs)
+        schema = _header_of(request if request is not None else self.request, SCHEMA_HEADER)
+        if schema is not None:
+            options = signature.options
+            options["headers"] = {**(options.get("headers") or {}), SCHEMA_HEADER: schema}
+        return signature
+
+    def _headers(
+        self, headers: dict[str, Any] | None, *, current: str, tenant: Tenant | None
+    ) -> dict[str, Any]:
+        headers = dict(headers or {})
+        if SCHEMA_HEADER not in headers:  # already decided: a retry, or a stamped chain link
+            headers[SCHEMA_HEADER] = self.schema_to_run_in(current=current, tenant=tenant)
+            headers[ORIGIN_HEADER] = current
+        return headers
 
     def schema_to_run_in(self, *, current: str, tenant: Tenant | None = None) -> str:
         if self.scope is None:
             raise TaskEnqueueError(
-                f"{self.name} declares no scope: use tenant_task or platform_task"
+                f"{self.name} declares no scope: use tenant_task or platform_task (Celery's own "
+                "canvas tasks, behind chords, map, starmap and chunks, are not supported)"
             )
         if self.scope == TaskScope.PLATFORM:
             if tenant is not None:
@@ -110,28 +157,69 @@ class StrataTask(Task):  # type: ignore[type-arg]  # celery-types' Task is gener
         return current
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        connection = tenant_connection()
         request: Any = self.request  # Celery's Context takes any attribute
+        if request.called_directly:
+            return super().__call__(*args, **kwargs)  # a plain function call, here and now
+        connection = tenant_connection()
         if request.is_eager:
             # Eager calls run inside their caller, who gets its own schema back afterwards.
             request.strata_previous = connection.tenant
-        schema = _header(self, SCHEMA_HEADER)
+        schema = _header_of(request, SCHEMA_HEADER)
         if schema is None:
-            if not self.request.is_eager:
-                raise TaskEnqueueError(f"{self.name} arrived without {SCHEMA_HEADER}")
-            # Task.apply() and eager canvases skip apply_async: decide as it would have.
-            schema = self.schema_to_run_in(current=connection.schema_name)
-        _enter(self, schema)
+            raise TaskEnqueueError(f"{self.name} arrived without {SCHEMA_HEADER}")
+        try:
+            _enter(self, schema)
+        except TRANSIENT_ERRORS as exc:
+            # Autoretry covers the task's body only; a database blip here must not lose it.
+            countdown = get_exponential_backoff_interval(
+                factor=self.retry_backoff,
+                retries=request.retries,
+                maximum=self.retry_backoff_max,
+                full_jitter=self.retry_jitter,
+            )
+            raise self.retry(exc=exc, countdown=countdown) from exc
         return super().__call__(*args, **kwargs)
 
 
-def _header(task: Task[Any, Any], name: str) -> str | None:
+def _signatures(value: Any) -> list[Signature]:
+    if value is None:
+        return []
+    items = value if isinstance(value, list | tuple) else [value]
+    return [
+        Signature.from_dict(item) if not isinstance(item, Signature) else item for item in items
+    ]
+
+
+def _stamp(link: Signature, *, current: str, tenant: Tenant | None) -> None:
+    """Decide a chain link's schema now, while the enqueuing context is known."""
+    task = current_app.tasks.get(link.task or "")
+    if not isinstance(task, StrataTask):
+        return  # a task Celery adds itself; it refuses or runs as its own rules say
+    options = link.options
+    options["headers"] = task._headers(options.get("headers"), current=current, tenant=tenant)
+
+
+def _refuse_late_delivery(name: str, options: dict[str, Any]) -> None:
+    """A task held longer than the visibility timeout would be handed out twice."""
+    limit = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] / 2
+    countdown = options.get("countdown") or 0
+    eta: datetime | None = options.get("eta")
+    delay = max(countdown, (eta - timezone.now()).total_seconds() if eta else 0)
+    if delay > limit:
+        raise TaskEnqueueError(
+            f"{name} would wait {delay:.0f} s, longer than {limit:.0f} s (half the broker's "
+            "visibility timeout): schedule it with beat instead"
+        )
+
+
+def _header_of(request: Any, name: str) -> str | None:
     # A worker's request carries custom headers as attributes, an eager one in .headers.
-    value = getattr(task.request, name, None) or (task.request.headers or {}).get(name)
+    value = getattr(request, name, None) or (getattr(request, "headers", None) or {}).get(name)
     return str(value) if value else None
 
 
 def _enter(task: Task[Any, Any], schema: str) -> None:
+    """Select `schema` on the connection; drop the task (Ignore) if its tenant is gone."""
     from tenants.models import Tenant
 
     connection = tenant_connection()
@@ -158,13 +246,14 @@ def _leave_schema(task: Task[Any, Any], **kwargs: Any) -> None:
 
 @task_retry.connect(dispatch_uid="strata-task-log-retry")
 def _log_retry(sender: Task[Any, Any], request: Any, reason: Any, **kwargs: Any) -> None:
+    schema = _header_of(request, SCHEMA_HEADER) or ""
     logger.warning(
         "task %s[%s] in %s will retry: %s",
         sender.name,
         request.id,
-        tenant_connection().schema_name,
+        schema,
         reason,
-        extra={"task_id": request.id, "tenant": tenant_connection().schema_name},
+        extra={"task_id": request.id, "tenant": schema},
     )
 
 
@@ -174,20 +263,25 @@ def _record_failure(
 ) -> None:
     from tenants.models import TaskFailure
 
-    schema = _header(sender, SCHEMA_HEADER) or tenant_connection().schema_name
+    # Failures the worker's main process reports (hard time limits) come without the request:
+    # the schema is then unknown, and recorded as such rather than guessed.
+    request = sender.request if sender.request_stack.top is not None else None
+    schema = _header_of(request, SCHEMA_HEADER) or ""
+    origin = _header_of(request, ORIGIN_HEADER) or ""
     logger.error(
         "task %s[%s] in %s failed: %r",
         sender.name,
         task_id,
-        schema,
+        schema or "an unknown schema",
         exception,
-        extra={"task_id": task_id, "tenant": schema},
+        extra={"task_id": task_id, "tenant": schema, "origin": origin},
     )
     with schema_context(PUBLIC):
         TaskFailure.objects.create(
             task_id=task_id or "",
             task_name=sender.name,
             schema_name=schema,
+            origin_schema=origin,
             arguments=_truncate(
                 f"args={details.get('args')!r} kwargs={details.get('kwargs')!r}", 2000
             ),
@@ -226,15 +320,18 @@ def effect_once(key: str) -> Iterator[bool]:
 
     Do the effect inside the block. Its record commits with the block, under a row lock, so a
     second delivery of the same task (a redelivery after a crash, a duplicate message) waits for
-    the first and then finds it done. An effect that is itself a database write is therefore
-    exactly-once; an external one (an email, an API call) is at-most-once except in the moment
-    between the external call returning and the commit, so pass `key` to the other side too
-    where it takes one (Stripe's idempotency keys).
+    the first and then finds it done. The block is its own transaction (durable): inside an
+    outer one, a rollback of the outer work would forget an effect that happened.
+
+    An effect that is itself a database write is therefore exactly-once. An external one (an
+    email, an API call) is at-most-once except in the moment between the external call
+    returning and the commit; pass `key` to the other side too where it takes one (Stripe's
+    idempotency keys).
     """
     from tenants.models import TaskEffect
 
     schema = tenant_connection().schema_name
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         effect, _ = TaskEffect.objects.select_for_update().get_or_create(
             schema_name=schema, key=key
         )

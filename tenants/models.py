@@ -147,9 +147,12 @@ class TaskEffect(models.Model):
 class TaskFailure(models.Model):
     """A task that failed for good (retries exhausted, or an error not worth retrying)."""
 
-    task_id = models.CharField(max_length=64, db_index=True)
+    task_id = models.CharField(max_length=255, db_index=True)
     task_name = models.CharField(max_length=200)
-    schema_name = models.CharField(max_length=63)
+    # Where it ran ("" when the worker's main process reported it without the request, as for
+    # hard time limits), and where it was enqueued from.
+    schema_name = models.CharField(max_length=63, blank=True)
+    origin_schema = models.CharField(max_length=63, blank=True)
     arguments = models.TextField(blank=True)
     error = models.TextField()
     traceback = models.TextField(blank=True)
@@ -176,7 +179,7 @@ class TaskCanaryReport(models.Model):
     step = models.CharField(max_length=64, blank=True)
     kind = models.CharField(max_length=16, choices=Kind.choices)
     schema_name = models.CharField(max_length=63)
-    task_id = models.CharField(max_length=64)
+    task_id = models.CharField(max_length=255)
     retries = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(db_default=Now(), editable=False)
 

@@ -15,9 +15,6 @@ from django.conf import settings
 
 from tests.servers import ROOT, url_of_test_database
 
-# Short, so a task whose worker was killed comes back within the test; production uses hours.
-VISIBILITY_TIMEOUT_SECONDS = 4
-
 
 @dataclass
 class CeleryProcess:
@@ -51,7 +48,6 @@ def celery_env(**extra: str) -> dict[str, str]:
         "TEST_REDIS_URL": str(settings.REDIS_URL),
         "TEST_CELERY_BROKER_URL": str(settings.CELERY_BROKER_URL),
         "CELERY_TASK_ALWAYS_EAGER": "false",
-        "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT_SECONDS),
         "CELERY_UNACKED_RESTORE_INTERVAL": "1",
         **extra,
     }
@@ -69,17 +65,20 @@ def _start(args: list[str], log_name: str, env: dict[str, str]) -> CeleryProcess
     return CeleryProcess(process=process, log_path=log_path)
 
 
-def start_worker(*, queues: str = "strata", concurrency: int = 2, **env: str) -> CeleryProcess:
+def start_worker(
+    *, queues: str = "strata", concurrency: int = 2, visibility_timeout: int = 3600, **env: str
+) -> CeleryProcess:
     """A prefork worker; returns once it says it is ready to consume."""
-    name = f"test-{uuid.uuid4().hex[:8]}@%h"
+    suffix = uuid.uuid4().hex[:8]
+    name = f"test-{suffix}@%h"
     worker = _start(
         [
             "worker", "--loglevel", "INFO", "--pool", "prefork",
             "--concurrency", str(concurrency), "--queues", queues, "--hostname", name,
             "--without-gossip", "--without-mingle",
         ],
-        f"celery-worker-{queues}.log",
-        celery_env(**env),
+        f"celery-worker-{queues}-{suffix}.log",
+        celery_env(CELERY_VISIBILITY_TIMEOUT=str(visibility_timeout), **env),
     )  # fmt: skip
     worker.name = name
     deadline = time.monotonic() + 60

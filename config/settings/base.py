@@ -6,6 +6,7 @@ which names the variable when a value is missing or malformed.
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -193,12 +194,17 @@ CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-# Tasks report through their effects (rows, emails), not through a result backend.
+# Tasks report through their effects (rows, emails), not through a result backend; so no
+# chords, and no result expiry job for beat to run.
 CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_EXPIRES = None
 CELERY_TASK_DEFAULT_QUEUE = "strata"
-# Acknowledge after the task ran, and hand a task back when its worker dies mid-way: a task
-# can run twice, which is why tasks with external effects go through effect_once().
+# Acknowledge after the task ran. A task whose worker process dies mid-way (OOM, SIGKILL) is
+# retried, counting against its max_retries so a task that kills its worker cannot loop; if
+# the whole worker dies, Redis hands the task out again after the visibility timeout. Either
+# way a task can run twice, which is why tasks with external effects go through effect_once().
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_RETRY_ON_WORKER_LOST = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
@@ -219,6 +225,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     ),
     "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", default=60, minimum=1),
     "unacked_restore_throttle": 1,
+    # A publish (after a request's commit) must not hang on a dead connection.
+    "socket_connect_timeout": 5,
+    "socket_timeout": 30,
 }
 CELERY_TIMEZONE = "UTC"
 # A static schedule, reviewed and versioned with the code that runs it; one beat process runs
@@ -228,9 +237,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "tenants.purge_task_records",
         "schedule": crontab(hour=3, minute=17),
     },
+    "purge-outbox": {"task": "mail.purge_outbox", "schedule": crontab(hour=3, minute=23)},
 }
+# Beat's record of when each job last ran; a directory that exists on any machine by default.
 CELERY_BEAT_SCHEDULE_FILENAME = env_str(
-    "CELERY_BEAT_SCHEDULE_FILENAME", default=str(BASE_DIR / "var" / "celerybeat-schedule")
+    "CELERY_BEAT_SCHEDULE_FILENAME",
+    default=str(Path(tempfile.gettempdir()) / "strata-celerybeat-schedule"),
 )
 
 # --- Email ------------------------------------------------------------------------------------

@@ -3,12 +3,26 @@
 from config.env import env_bool, env_int, env_str
 
 from .base import *  # noqa: F403
-from .base import DATABASES, REDIS_URL, use_connection_pool
+from .base import (
+    CELERY_BROKER_TRANSPORT_OPTIONS,
+    DATABASES,
+    REDIS_URL,
+    STRATA_LONGEST_TASK_SECONDS,
+    use_connection_pool,
+)
 
 # base.py defaults it to localhost for development; a deployment must say where it lives.
 env_str(
     "STRATA_BASE_DOMAIN", hint="set the apex domain, e.g. STRATA_BASE_DOMAIN=strata.example.com"
 )
+
+if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= STRATA_LONGEST_TASK_SECONDS:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"CELERY_VISIBILITY_TIMEOUT must be longer than the longest task "
+        f"({STRATA_LONGEST_TASK_SECONDS} s), or healthy long tasks run twice"
+    )
 
 if not REDIS_URL:
     from django.core.exceptions import ImproperlyConfigured

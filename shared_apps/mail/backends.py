@@ -8,19 +8,36 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 
 from shared_apps.mail.messages import message_to_payload
+from shared_apps.mail.models import OutboundEmail
 from shared_apps.mail.tasks import send_email
+from tenants.context import schema_context, tenant_connection
 
 
 class TaskEmailBackend(BaseEmailBackend):
-    """Django's EMAIL_BACKEND: every message becomes a send_email task, enqueued after commit.
+    """Django's EMAIL_BACKEND: each message goes into the outbox, and a send_email task for it
+    is enqueued when the transaction commits.
 
     So mail from anywhere (our views, Django's password reset, later allauth) is retried when the
-    mail server has a bad moment, is not sent for work that rolled back, and never delays the
+    mail server has a bad moment, does not exist for work that rolled back, and never delays the
     request that wrote it.
     """
 
     def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
-        payloads = [message_to_payload(message) for message in email_messages]
-        for payload in payloads:
-            transaction.on_commit(partial(send_email.delay, payload))
-        return len(payloads)
+        queued = 0
+        origin = tenant_connection().schema_name
+        for message in email_messages:
+            try:
+                with schema_context("public"):
+                    email = OutboundEmail.objects.create(
+                        origin_schema=origin,
+                        subject=str(message.subject)[:255],
+                        recipient_count=len(message.recipients()),
+                        payload=message_to_payload(message),
+                    )
+            except Exception:
+                if self.fail_silently:
+                    continue
+                raise
+            transaction.on_commit(partial(send_email.delay, str(email.pk)))
+            queued += 1
+        return queued

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 from celery import chain, group
+from celery.app.trace import build_tracer
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 
+from config.celery import app as celery_app
 from tenants.background import TaskEnqueueError, TransientTaskError, effect_once
 from tenants.context import tenant_connection, tenant_context
 from tenants.models import TaskCanaryReport, TaskEffect, TaskFailure, Tenant, TenantStatus
@@ -192,8 +195,8 @@ def test_check_tasks_reports_each_canary_schema(
     call_command("check_tasks", "--tenants", "2", "--timeout", "5")
 
     out = capsys.readouterr().out
-    assert "ok       platform: ran in public" in out
-    assert f"ok       {tenant.slug}: ran in {tenant.schema_name}" in out
+    assert "ok       platform: ran once, in public" in out
+    assert f"ok       {tenant.slug}: ran once, in {tenant.schema_name}" in out
     assert "canaries ran in their schema" in out
 
 
@@ -203,3 +206,79 @@ def test_the_connection_is_public_after_a_platform_task(db: None) -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_schema()")
         assert cursor.fetchone() == ("public",)
+
+
+def test_eager_canvases_honour_an_explicit_tenant(tenant: Tenant, other_tenant: Tenant) -> None:
+    token = _token()
+
+    with tenant_context(tenant):
+        chain(tenant_canary.si(token, step="1"), tenant_canary.si(token, step="2")).apply_async(
+            tenant=other_tenant
+        )
+        group(tenant_canary.si(token, step=f"g{i}") for i in range(2)).apply_async(
+            tenant=other_tenant
+        )
+
+    assert _schemas(token) == [other_tenant.schema_name] * 4
+
+
+def test_a_chain_from_a_platform_task_to_a_tenant_task_keeps_each_schema(tenant: Tenant) -> None:
+    token = _token()
+
+    with tenant_context(tenant):
+        chain(platform_canary.si(token, step="p"), tenant_canary.si(token, step="t")).delay()
+
+    reports = TaskCanaryReport.objects.filter(token=token, kind=TaskCanaryReport.Kind.EFFECT)
+    assert dict(reports.values_list("step", "schema_name")) == {
+        "p": "public",
+        "t": tenant.schema_name,
+    }
+
+
+def _run_as_a_worker_would(task: Any, schema: str, *args: Any) -> Any:
+    """Celery's own (non-eager) tracer, with the request a worker builds from a message."""
+    tracer = build_tracer(task.name, task, eager=False, propagate=False, app=celery_app)
+    task_id = uuid.uuid4().hex
+    request: dict[str, Any] = {"id": task_id, "strata_schema": schema, "delivery_info": {}}
+    return tracer(task_id, list(args), {}, request)
+
+
+@pytest.mark.parametrize("outcome", ["success", "failure", "dropped"])
+def test_a_worker_is_back_on_public_after_every_task(tenant: Tenant, outcome: str) -> None:
+    if outcome == "success":
+        _run_as_a_worker_would(tenant_canary, tenant.schema_name, _token())
+    elif outcome == "failure":  # a platform task raising an error that is not retried
+        _run_as_a_worker_would(for_each_tenant, "public", "tenants.platform_canary")
+    else:  # the tenant was purged after the task was enqueued
+        _run_as_a_worker_would(tenant_canary, "t_00000000000000000000", _token())
+
+    assert tenant_connection().schema_name == "public"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_schema()")
+        assert cursor.fetchone() == ("public",)
+
+
+def test_an_effect_cannot_hide_inside_an_outer_transaction(db: None) -> None:
+    def nested() -> None:
+        with transaction.atomic(), effect_once("mail:2"):
+            pass
+
+    with pytest.raises(RuntimeError, match="durable"):
+        nested()
+
+
+def test_calling_a_task_directly_runs_it_here(db: None) -> None:
+    token = _token()
+
+    assert platform_canary(token) == "public"
+    assert _schemas(token) == ["public"]
+
+
+def test_a_countdown_longer_than_the_broker_holds_a_task_is_refused(db: None) -> None:
+    with pytest.raises(TaskEnqueueError, match="schedule it with beat instead"):
+        platform_canary.apply_async((_token(),), countdown=24 * 3600)
+
+
+def test_check_tasks_refuses_nonsense_arguments(db: None) -> None:
+    with pytest.raises(CommandError, match="--tenants must be 0 or more"):
+        call_command("check_tasks", "--tenants", "-1")

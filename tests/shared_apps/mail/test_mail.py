@@ -1,55 +1,98 @@
 from __future__ import annotations
 
+import pytest
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives, send_mail
-from pytest_django import DjangoCaptureOnCommitCallbacks
+from django.db import transaction
+from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
 
-from shared_apps.mail.messages import message_to_payload
+from shared_apps.mail.models import OutboundEmail
 from shared_apps.mail.tasks import send_email
-from tenants.models import TaskEffect
+from tenants.context import tenant_context
+from tenants.models import TaskFailure, Tenant
 
 
-def test_mail_is_delivered_by_a_task_after_commit(
-    db: None, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+def test_mail_waits_in_the_outbox_until_commit_then_a_task_sends_it(
+    tenant: Tenant, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+    with tenant_context(tenant), django_capture_on_commit_callbacks(execute=True) as callbacks:
         send_mail("Hello", "Body", "from@strata.test", ["to@example.com"])
         assert mail.outbox == []  # nothing before the commit
+        assert OutboundEmail.objects.get().payload["body"] == "Body"
 
     assert len(callbacks) == 1
     assert [(m.subject, m.to) for m in mail.outbox] == [("Hello", ["to@example.com"])]
+    sent = OutboundEmail.objects.get()
+    assert sent.sent_at is not None
+    assert sent.payload == {}  # delivered: the content is not kept
+    assert sent.origin_schema == tenant.schema_name
 
 
-def test_mail_for_work_that_rolled_back_is_never_sent(
+def test_mail_for_work_that_rolled_back_never_exists(
     db: None, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
 ) -> None:
-    with django_capture_on_commit_callbacks(execute=False):
-        send_mail("Hello", "Body", "from@strata.test", ["to@example.com"])
+    def work_that_fails() -> None:
+        with transaction.atomic():
+            send_mail("Hello", "Body", "from@strata.test", ["to@example.com"])
+            raise RuntimeError("the work failed")
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        work_that_fails()
 
     assert mail.outbox == []
+    assert not OutboundEmail.objects.exists()
 
 
-def test_a_message_is_delivered_once_however_often_its_task_runs(db: None) -> None:
-    payload = message_to_payload(
-        EmailMultiAlternatives("Once", "Body", "from@strata.test", ["to@example.com"])
-    )
+def test_a_message_is_delivered_once_however_often_its_task_runs(
+    db: None, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        send_mail("Once", "Body", "from@strata.test", ["to@example.com"])
+    email_id = str(OutboundEmail.objects.get().pk)
 
-    assert send_email.delay(payload).get() is True
-    assert send_email.delay(payload).get() is False  # a redelivery, say
+    assert send_email.delay(email_id).get() is False  # a redelivery, say
 
     assert len(mail.outbox) == 1
-    assert TaskEffect.objects.get(key=f"email:{payload['id']}").completed_at is not None
 
 
-def test_html_alternatives_and_attachments_survive_the_queue(db: None) -> None:
-    message = EmailMultiAlternatives("Report", "Plain", "from@strata.test", ["to@example.com"])
+def test_html_alternatives_attachments_and_headers_survive_the_outbox(
+    db: None, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
+    message = EmailMultiAlternatives(
+        "Report", "Plain", "from@strata.test", ["to@example.com"],
+        cc=["cc@example.com"], bcc=["bcc@example.com"], reply_to=["reply@example.com"],
+        headers={"X-Strata": "yes"},
+    )  # fmt: skip
+    message.encoding = "iso-8859-1"
     message.attach_alternative("<p>Rich</p>", "text/html")
     message.attach("report.csv", "a,b\n1,2\n", "text/csv")
 
-    send_email.delay(message_to_payload(message))
+    with django_capture_on_commit_callbacks(execute=True):
+        message.send()
 
     delivered = mail.outbox[0]
     assert isinstance(delivered, EmailMultiAlternatives)
+    assert (delivered.cc, delivered.bcc, delivered.reply_to) == (
+        ["cc@example.com"], ["bcc@example.com"], ["reply@example.com"],
+    )  # fmt: skip
+    assert delivered.extra_headers == {"X-Strata": "yes"}
+    assert delivered.encoding == "iso-8859-1"
     assert delivered.alternatives[0][0] == "<p>Rich</p>"
     assert delivered.attachments[0][0] == "report.csv"
-    assert delivered.attachments[0][1] in (b"a,b\n1,2\n", "a,b\n1,2\n")
+
+
+def test_a_message_that_cannot_be_sent_leaves_no_content_in_the_failure_record(
+    db: None,
+    settings: Settings,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    settings.STRATA_EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 1  # nothing listens: refused
+
+    with django_capture_on_commit_callbacks(execute=True):
+        send_mail("Reset", "http://acme.localhost/reset/secret-token/", None, ["x@example.com"])
+
+    failure = TaskFailure.objects.get(task_name="mail.send_email")
+    assert "ConnectionRefusedError" in failure.error
+    assert "secret-token" not in failure.arguments + failure.error + failure.traceback
+    assert OutboundEmail.objects.get().sent_at is None  # still in the outbox, unsent
