@@ -6,6 +6,7 @@ from django.urls import URLPattern, URLResolver, include, path
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("shared_apps.website.urls")),
     path("accounts/", include("shared_apps.accounts.urls_public")),
+    path("accounts/", include("allauth.urls")),
 ]
 
 if "debug_toolbar" in settings.INSTALLED_APPS:

@@ -20,6 +20,7 @@ from django_redis import get_redis_connection
 from pytest_django import DjangoDbBlocker, Settings
 
 from shared_apps.accounts.models import User
+from shared_apps.accounts.services import user_email_mark_verified
 from tenants import routing
 from tenants.context import schema_context, tenant_context
 from tenants.hosts import primary_host_for_slug
@@ -45,6 +46,7 @@ def _user(email: str, full_name: str, *, is_staff: bool = False) -> User:
     user.full_name = full_name
     user.set_password(PASSWORD)
     user.save()
+    user_email_mark_verified(user=user)
     return user
 
 

@@ -1,102 +1,23 @@
+"""Sign-in and account pages.
+
+The apex serves all of allauth (account settings, two-factor, password reset) plus the list of
+a person's workspaces. A tenant host serves only what a person needs to get into that
+workspace, each page wrapped in TenantView: sign-in (members only), the two-factor step,
+password reset and email confirmation. Account settings belong to the identity, not to a
+workspace: on a tenant host their addresses lead to the apex.
+"""
+
 from __future__ import annotations
 
-from typing import Any
-
-from django.contrib.auth import logout
-from django.contrib.auth import views as auth_views
+from allauth.account import views as account_views
+from allauth.mfa.base import views as mfa_views
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
 
-from shared_apps.accounts.forms import (
-    EmailAuthenticationForm,
-    EmailPasswordResetForm,
-    MemberAuthenticationForm,
-    MemberPasswordResetForm,
-)
 from tenants.access import TenantView
-from tenants.hosts import tenant_site_url
+from tenants.hosts import public_site_url, tenant_site_url
 from tenants.selectors import workspaces_of
-
-
-class PublicLoginView(auth_views.LoginView):
-    """Sign in on the apex (platform operators, people choosing a workspace)."""
-
-    template_name = "accounts/login.html"
-    form_class = EmailAuthenticationForm
-    redirect_authenticated_user = True
-    next_page = "accounts:home"
-
-    def get_redirect_url(self) -> str:
-        # A signed-in person sent back to this very page would loop (Django refuses with a 500).
-        url = super().get_redirect_url()
-        return "" if url.split("?")[0] == self.request.path else url
-
-
-class TenantLoginView(TenantView, auth_views.LoginView):
-    """Sign in on a tenant host; the form admits members of this tenant only."""
-
-    dangerously_allow_non_members = True  # strangers must be able to reach the login page
-    template_name = "accounts/login.html"
-    form_class = MemberAuthenticationForm
-    next_page = "workspace:dashboard"
-
-
-class PublicLogoutView(auth_views.LogoutView):
-    next_page = "accounts:login"
-
-
-class TenantLogoutView(TenantView):
-    dangerously_allow_non_members = True  # signing out must work even after removal
-
-    def post(self, request: HttpRequest) -> HttpResponse:
-        logout(request)
-        return redirect("accounts:login")
-
-
-class PublicPasswordResetView(auth_views.PasswordResetView):
-    form_class = EmailPasswordResetForm
-    email_template_name = "accounts/email/password_reset.txt"
-    subject_template_name = "accounts/email/password_reset_subject.txt"
-    template_name = "accounts/password_reset.html"
-    success_url = reverse_lazy("accounts:password_reset_sent")
-
-
-class TenantPasswordResetView(TenantView, PublicPasswordResetView):
-    """Only members get a link, and it points at this workspace's host."""
-
-    dangerously_allow_non_members = True  # people who cannot sign in must reach it
-    form_class = MemberPasswordResetForm
-
-    def get_form_kwargs(self) -> dict[str, Any]:
-        self.extra_email_context = {"workspace": self.tenant.name}
-        return {**super().get_form_kwargs(), "tenant": self.tenant}
-
-
-class PublicPasswordResetSentView(auth_views.PasswordResetDoneView):
-    template_name = "accounts/password_reset_sent.html"
-
-
-class TenantPasswordResetSentView(TenantView, PublicPasswordResetSentView):
-    dangerously_allow_non_members = True
-
-
-class PublicPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
-    template_name = "accounts/password_reset_confirm.html"
-    success_url = reverse_lazy("accounts:password_reset_complete")
-
-
-class TenantPasswordResetConfirmView(TenantView, PublicPasswordResetConfirmView):
-    dangerously_allow_non_members = True  # the link itself is the credential
-
-
-class PublicPasswordResetCompleteView(auth_views.PasswordResetCompleteView):
-    template_name = "accounts/password_reset_complete.html"
-
-
-class TenantPasswordResetCompleteView(TenantView, PublicPasswordResetCompleteView):
-    dangerously_allow_non_members = True
 
 
 def account_home(request: HttpRequest) -> HttpResponse:
@@ -109,3 +30,57 @@ def account_home(request: HttpRequest) -> HttpResponse:
         for workspace in workspaces_of(user)
     ]
     return render(request, "accounts/home.html", {"workspaces": workspaces})
+
+
+# Tenant hosts. Each is reachable by people who are not (yet) members: that is what they are for.
+
+
+class TenantLoginView(TenantView, account_views.LoginView):
+    dangerously_allow_non_members = True  # the form admits members only (StrataLoginForm)
+
+
+class TenantLogoutView(TenantView, account_views.LogoutView):
+    dangerously_allow_non_members = True  # signing out must work even after removal
+
+
+class TenantSignupView(TenantView, account_views.SignupView):
+    dangerously_allow_non_members = True  # closed: people join by invitation
+
+
+class TenantPasswordResetView(TenantView, account_views.PasswordResetView):
+    dangerously_allow_non_members = True  # members only get a link (MemberResetPasswordForm)
+
+
+class TenantPasswordResetDoneView(TenantView, account_views.PasswordResetDoneView):
+    dangerously_allow_non_members = True
+
+
+class TenantPasswordResetFromKeyView(TenantView, account_views.PasswordResetFromKeyView):
+    dangerously_allow_non_members = True  # the emailed key is the credential
+
+
+class TenantPasswordResetFromKeyDoneView(TenantView, account_views.PasswordResetFromKeyDoneView):
+    dangerously_allow_non_members = True
+
+
+class TenantEmailVerificationSentView(TenantView, account_views.EmailVerificationSentView):
+    dangerously_allow_non_members = True
+
+
+class TenantConfirmEmailView(TenantView, account_views.ConfirmEmailView):
+    dangerously_allow_non_members = True  # the emailed key is the credential
+
+
+class TenantAccountInactiveView(TenantView, account_views.AccountInactiveView):
+    dangerously_allow_non_members = True
+
+
+class TenantTwoFactorView(TenantView, mfa_views.AuthenticateView):
+    dangerously_allow_non_members = True  # the second step of a sign-in the form allowed
+
+
+class AccountSettingsOnTheApexView(TenantView):
+    """Password, email and two-factor settings belong to the person: they live on the apex."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return HttpResponseRedirect(public_site_url(request, request.path))

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from shared_apps.accounts.services import user_email_mark_verified
 from tenants.models import Membership, Tenant
 from tenants.roles import Role
 from tenants.services import tenant_provision
@@ -52,6 +53,7 @@ class Command(BaseCommand):
         )
         operator.set_password(DEMO_PASSWORD)
         operator.save()
+        user_email_mark_verified(user=operator)
 
         for slug, name, people in TENANTS:
             owner_email = people[0][0]
@@ -64,6 +66,7 @@ class Command(BaseCommand):
                 user.full_name = full_name
                 user.set_password(DEMO_PASSWORD)
                 user.save()
+                user_email_mark_verified(user=user)
                 Membership.objects.update_or_create(
                     user=user, tenant=tenant, defaults={"role": role}
                 )
