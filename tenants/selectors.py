@@ -22,6 +22,22 @@ def membership_for(*, user: AbstractBaseUser | AnonymousUser, tenant: Tenant) ->
     return Membership.objects.filter(user_id=user.pk, tenant_id=tenant.pk).first()
 
 
+def primary_host_of(tenant: Tenant) -> str:
+    host = (
+        Domain.objects.filter(tenant=tenant, is_primary=True)
+        .values_list("domain", flat=True)
+        .first()
+    )
+    return host or primary_host_for_slug(tenant.slug)
+
+
+def member_tenant_by_slug(*, user: AbstractBaseUser, slug: str) -> Tenant | None:
+    """The active tenant `slug` names, if `user` is a member of it; else None."""
+    return Tenant.objects.filter(
+        slug=slug, status=TenantStatus.ACTIVE, memberships__user_id=user.pk
+    ).first()
+
+
 def workspaces_of(user: AbstractBaseUser) -> list[Workspace]:
     """The open workspaces `user` belongs to, with their role and primary host (two queries)."""
     memberships = list(

@@ -6,4 +6,5 @@ app_name = "accounts"
 
 urlpatterns = [
     path("", views.account_home, name="home"),
+    path("workspaces/<slug:slug>/open/", views.open_workspace, name="open_workspace"),
 ]

@@ -6,6 +6,9 @@ from shared_apps.accounts import views
 
 urlpatterns = [
     path("login/", views.TenantLoginView.as_view(), name="account_login"),
+    path("hop/", views.HopView.as_view(), name="hop"),
+    path("switch/", views.SwitchWorkspaceView.as_view(), name="switch_workspace"),
+    path("switch/<slug:slug>/", views.SwitchWorkspaceView.as_view(), name="switch_to"),
     path("logout/", views.TenantLogoutView.as_view(), name="account_logout"),
     path("signup/", views.TenantSignupView.as_view(), name="account_signup"),
     path("inactive/", views.TenantAccountInactiveView.as_view(), name="account_inactive"),

@@ -9,15 +9,22 @@ workspace: on a tenant host their addresses lead to the apex.
 
 from __future__ import annotations
 
+from typing import Any
+
 from allauth.account import views as account_views
 from allauth.mfa.base import views as mfa_views
+from django.contrib.auth import login
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.views.decorators.http import require_POST
 
+from shared_apps.accounts.hops import hop_token_issue, hop_token_redeem
+from shared_apps.accounts.models import User
 from tenants.access import TenantView
 from tenants.hosts import public_site_url, tenant_site_url
-from tenants.selectors import workspaces_of
+from tenants.models import Tenant
+from tenants.selectors import member_tenant_by_slug, primary_host_of, workspaces_of
 
 
 def account_home(request: HttpRequest) -> HttpResponse:
@@ -25,11 +32,26 @@ def account_home(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    workspaces = [
-        {"workspace": workspace, "url": tenant_site_url(request, workspace.host)}
-        for workspace in workspaces_of(user)
-    ]
-    return render(request, "accounts/home.html", {"workspaces": workspaces})
+    return render(request, "accounts/home.html", {"workspaces": workspaces_of(user)})
+
+
+def _hop_to(request: HttpRequest, user: User, tenant: Tenant) -> HttpResponse:
+    token = hop_token_issue(user=user, tenant=tenant)
+    return HttpResponseRedirect(
+        tenant_site_url(request, primary_host_of(tenant), f"/accounts/hop/?token={token}")
+    )
+
+
+@require_POST
+def open_workspace(request: HttpRequest, slug: str) -> HttpResponse:
+    """From the apex into one of the person's workspaces, without the password again."""
+    user = request.user
+    if not isinstance(user, User):
+        return redirect_to_login(public_site_url(request, "/accounts/"))
+    tenant = member_tenant_by_slug(user=user, slug=slug)
+    if tenant is None:
+        raise Http404  # the same for a workspace that does not exist and one of others
+    return _hop_to(request, user, tenant)
 
 
 # Tenant hosts. Each is reachable by people who are not (yet) members: that is what they are for.
@@ -77,6 +99,41 @@ class TenantAccountInactiveView(TenantView, account_views.AccountInactiveView):
 
 class TenantTwoFactorView(TenantView, mfa_views.AuthenticateView):
     dangerously_allow_non_members = True  # the second step of a sign-in the form allowed
+
+
+class HopView(TenantView):
+    """Arrive from the apex or another workspace with a hop token, and be signed in here."""
+
+    dangerously_allow_non_members = True  # the token is the credential; it is checked here
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        user = hop_token_redeem(token=request.GET.get("token", ""), tenant=self.tenant)
+        if user is None:
+            return render(request, "accounts/hop_failed.html", status=403)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return HttpResponseRedirect("/")
+
+
+class SwitchWorkspaceView(TenantView):
+    """The header's workspace switcher: the member's other workspaces, one click away."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if not isinstance(user, User):  # TenantView let only a signed-in member this far
+            raise Http404
+        others = [w for w in workspaces_of(user) if w.tenant.pk != self.tenant.pk]
+        return render(request, "accounts/switch.html", {"workspaces": others})
+
+    def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        tenant = (
+            member_tenant_by_slug(user=user, slug=kwargs.get("slug", ""))
+            if isinstance(user, User)
+            else None
+        )
+        if tenant is None or not isinstance(user, User):
+            raise Http404
+        return _hop_to(request, user, tenant)
 
 
 class AccountSettingsOnTheApexView(TenantView):

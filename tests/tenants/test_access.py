@@ -246,6 +246,7 @@ def test_only_named_views_skip_the_membership_check() -> None:
 
     # Each of these was reviewed: a stranger must be able to reach it, and it shows no data.
     assert open_views == [
+        "HopView",
         "TenantAccountInactiveView",
         "TenantConfirmEmailView",
         "TenantEmailVerificationSentView",
