@@ -6,6 +6,7 @@ from django.urls import URLPattern, URLResolver, include, path
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("tenant_apps.workspace.urls")),
     path("accounts/", include("shared_apps.accounts.urls_tenant")),
+    path("audit/", include("tenant_apps.audit.urls")),
 ]
 
 if "debug_toolbar" in settings.INSTALLED_APPS:

@@ -19,13 +19,14 @@ class Permission(enum.StrEnum):
     CONTENT_WRITE = "content.write"
     MEMBERS_MANAGE = "members.manage"
     WORKSPACE_MANAGE = "workspace.manage"
+    AUDIT_VIEW = "audit.view"
     BILLING_MANAGE = "billing.manage"
     OWNERSHIP_TRANSFER = "ownership.transfer"
 
 
 _VIEWER = frozenset({Permission.WORKSPACE_VIEW})
 _MEMBER = _VIEWER | {Permission.CONTENT_WRITE}
-_ADMIN = _MEMBER | {Permission.MEMBERS_MANAGE, Permission.WORKSPACE_MANAGE}
+_ADMIN = _MEMBER | {Permission.MEMBERS_MANAGE, Permission.WORKSPACE_MANAGE, Permission.AUDIT_VIEW}
 _OWNER = _ADMIN | {Permission.BILLING_MANAGE, Permission.OWNERSHIP_TRANSFER}
 
 # Keyed by the stored value (Role is a str), so a role read from the database looks up as is.

@@ -11,10 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+import django_stubs_ext
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_float, env_int, env_list, env_secret, env_str
+
+# Lets generic Django classes be subscripted at runtime (ListView[Model]) as mypy reads them.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -76,6 +80,7 @@ TENANT_APPS = [
     # exist on another (the cache half of cached_db is schema-prefixed too).
     "django.contrib.sessions",
     "tenant_apps.workspace",
+    "tenant_apps.audit",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

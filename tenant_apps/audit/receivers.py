@@ -1,0 +1,72 @@
+"""Sign-ins and two-factor changes reach the audit log through the signals that announce them.
+
+Django's and allauth's auth code send these signals for every path (forms, hops, allauth's
+flows), which is why they are recorded here rather than in each view.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.mfa.models import Authenticator
+from allauth.mfa.signals import authenticator_added, authenticator_removed
+from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.http import HttpRequest
+
+from shared_apps.accounts.models import User
+from tenant_apps.audit.models import AuditAction
+from tenant_apps.audit.services import audit_record
+from tenants.context import tenant_context
+from tenants.models import Membership
+
+
+def _tenant_request(request: HttpRequest | None) -> bool:
+    # Requests that did not come through routing (a test client's force_login) have no tenant.
+    return getattr(request, "tenant", None) is not None
+
+
+def _logged_in(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
+    if _tenant_request(request):  # on the apex there is no workspace to log it in
+        audit_record(action=AuditAction.LOGIN, actor=user, request=request)
+
+
+def _login_failed(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
+    if _tenant_request(request):
+        login = str(credentials.get("email") or credentials.get("username") or "")
+        audit_record(
+            action=AuditAction.LOGIN_FAILED, actor=None, actor_label=login, request=request
+        )
+
+
+def _in_each_workspace_of(user: User, action: AuditAction, request: HttpRequest | None) -> None:
+    """Two-factor belongs to the person: every workspace they are in hears about it."""
+    for membership in Membership.objects.filter(user=user).select_related("tenant"):
+        with tenant_context(membership.tenant):
+            audit_record(action=action, actor=user, request=request)
+
+
+# allauth sends these after its transaction commits. Turning on the authenticator app also adds
+# recovery codes; the app is what switches two-factor on and off.
+
+
+def _mfa_added(
+    sender: Any, request: HttpRequest, user: User, authenticator: Authenticator, **kwargs: Any
+) -> None:
+    if authenticator.type == Authenticator.Type.TOTP:
+        _in_each_workspace_of(user, AuditAction.MFA_ENABLED, request)
+
+
+def _mfa_removed(
+    sender: Any, request: HttpRequest, user: User, authenticator: Authenticator, **kwargs: Any
+) -> None:
+    if authenticator.type == Authenticator.Type.TOTP:
+        _in_each_workspace_of(user, AuditAction.MFA_DISABLED, request)
+
+
+def connect() -> None:
+    user_logged_in.connect(_logged_in, dispatch_uid="audit-logged-in")
+    user_login_failed.connect(_login_failed, dispatch_uid="audit-login-failed")
+    authenticator_added.connect(_mfa_added, dispatch_uid="audit-mfa-added")
+    authenticator_removed.connect(_mfa_removed, dispatch_uid="audit-mfa-removed")

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from shared_apps.accounts.models import User
+from tenant_apps.audit.models import AuditAction, AuditEntry
+from tenants.context import tenant_connection
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    """The address the request came from (the proxy in front sets REMOTE_ADDR; see issue 8)."""
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def audit_record(
+    *,
+    action: AuditAction,
+    actor: User | None,
+    target: str = "",
+    request: HttpRequest | None = None,
+    actor_label: str = "",
+    **details: Any,
+) -> AuditEntry:
+    """Write an audit entry in the current tenant's schema."""
+    if tenant_connection().schema_name == "public":
+        raise RuntimeError("audit entries belong to a tenant: record them inside its schema")
+    return AuditEntry.objects.create(
+        action=action,
+        actor=actor,
+        actor_label=actor.email if actor is not None else actor_label,
+        target_label=target,
+        details=details,
+        ip_address=client_ip(request),
+    )

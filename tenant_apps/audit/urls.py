@@ -1,0 +1,9 @@
+from django.urls import path
+
+from tenant_apps.audit import views
+
+app_name = "audit"
+
+urlpatterns = [
+    path("", views.AuditLogView.as_view(), name="log"),
+]
