@@ -21,6 +21,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views import View
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.views import APIView
 
 from tenants.models import Membership, Tenant
 from tenants.requests import RoutedRequest, TenantRequest
@@ -83,8 +86,53 @@ class TenantView(View):
         return super().dispatch(request, *args, **kwargs)
 
 
+class IsTenantMember(BasePermission):
+    """DRF: a signed-in member of the request's tenant whose role allows the view."""
+
+    message = "You are not a member of this workspace, or your role does not allow this."
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        tenant = cast(RoutedRequest, request._request).tenant
+        if tenant is None:
+            return False
+        membership = membership_for(user=request.user, tenant=tenant)
+        if membership is None:
+            return False
+        cast(TenantRequest, request._request).membership = membership
+        permission: Permission = getattr(view, "required_permission", Permission.WORKSPACE_VIEW)
+        return role_has_permission(membership.role, permission)
+
+
+class TenantAPIView(APIView):
+    """Base for every API view on a tenant host: the DRF twin of TenantView.
+
+    Permissions are IsTenantMember and nothing a subclass can swap out: it may not set
+    permission_classes or override get_permissions (checked when the class is created).
+    """
+
+    required_permission: ClassVar[Permission] = Permission.WORKSPACE_VIEW
+    permission_classes = [IsTenantMember]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if (
+            "permission_classes" in vars(cls)
+            or cls.get_permissions is not TenantAPIView.get_permissions
+        ):
+            raise TypeError(
+                f"{cls.__qualname__} changes the permission check of TenantAPIView; set "
+                "required_permission instead"
+            )
+
+    def get_permissions(self) -> list[BasePermission]:
+        return [IsTenantMember()]
+
+
+FAIL_CLOSED_BASES: tuple[type, ...] = (TenantView, TenantAPIView)
+
+
 class TenantViewGuardMiddleware:
-    """Refuse to run a view on a tenant host unless it inherits TenantView (fail closed)."""
+    """Refuse to run a view on a tenant host unless it inherits a fail-closed base."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -106,11 +154,11 @@ class TenantViewGuardMiddleware:
             return
         # Django's as_view() records the class as view_class, DRF's ViewSets as cls.
         view_class = getattr(view_func, "view_class", None) or getattr(view_func, "cls", None)
-        if isinstance(view_class, type) and issubclass(view_class, TenantView):
+        if isinstance(view_class, type) and issubclass(view_class, FAIL_CLOSED_BASES):
             return
         if self.exempt_modules and view_func.__module__.startswith(self.exempt_modules):
             return
         raise ImproperlyConfigured(
             f"{view_func.__module__}.{view_func.__qualname__} is routed on a tenant host but does "
-            "not inherit tenants.access.TenantView; refusing to serve it"
+            "not inherit tenants.access.TenantView or TenantAPIView; refusing to serve it"
         )

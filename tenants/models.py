@@ -98,6 +98,7 @@ class Domain(DomainMixin):
 class Membership(models.Model):
     """What lets a user into a tenant. Being a user, or staff, never does."""
 
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )

@@ -53,6 +53,9 @@ ROOT_URLCONF = "config.urls_tenant"
 # Set the search_path once per request (the middleware calls set_tenant on every request, which
 # forgets what the connection had), not before every cursor.
 TENANT_LIMIT_SET_CALLS = True
+# Who decides how many people a tenant may have (members and pending invitations): billing,
+# once it exists; see tenants.seats.
+STRATA_SEAT_LIMIT_HOOK = env_str("STRATA_SEAT_LIMIT_HOOK", default="tenants.seats.no_seat_limit")
 
 SHARED_APPS = [
     # Before django_tenants: our create_tenant (and later lifecycle commands) replace its own.
@@ -81,6 +84,7 @@ TENANT_APPS = [
     "django.contrib.sessions",
     "tenant_apps.workspace",
     "tenant_apps.audit",
+    "tenant_apps.members",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -17,7 +17,7 @@ from django.views.defaults import permission_denied
 from django.views.generic import TemplateView
 
 from shared_apps.accounts.models import User
-from tenants.access import TenantView, TenantViewGuardMiddleware
+from tenants.access import FAIL_CLOSED_BASES, TenantView, TenantViewGuardMiddleware
 from tenants.models import Membership, Tenant
 from tenants.requests import RoutedRequest
 from tenants.roles import Permission, Role, role_has_permission
@@ -231,7 +231,7 @@ def test_every_tenant_url_inherits_the_fail_closed_base() -> None:
     offenders = [
         route
         for route, callback in views
-        if not issubclass(getattr(callback, "view_class", type), TenantView)
+        if not issubclass(getattr(callback, "view_class", type), FAIL_CLOSED_BASES)
     ]
     assert offenders == []
 
@@ -241,11 +241,12 @@ def test_only_named_views_skip_the_membership_check() -> None:
     open_views = sorted(
         callback.view_class.__name__
         for _, callback in views
-        if callback.view_class.dangerously_allow_non_members
+        if getattr(callback.view_class, "dangerously_allow_non_members", False)
     )
 
     # Each of these was reviewed: a stranger must be able to reach it, and it shows no data.
     assert open_views == [
+        "AcceptInvitationView",
         "HopView",
         "TenantAccountInactiveView",
         "TenantConfirmEmailView",

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from rest_framework import generics, serializers
+
+from tenants.access import TenantAPIView
+from tenants.models import Membership
+
+
+class MemberSerializer(serializers.ModelSerializer[Membership]):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    email = serializers.EmailField(source="user.email", read_only=True)
+    name = serializers.CharField(source="user.get_full_name", read_only=True)
+    joined_at = serializers.DateTimeField(source="created_at", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "email", "name", "role", "joined_at"]
+
+
+class MemberList(TenantAPIView, generics.ListAPIView[Membership]):
+    """The workspace's members (any member may read it)."""
+
+    serializer_class = MemberSerializer
+
+    def get_queryset(self) -> QuerySet[Membership]:
+        tenant = self.request.tenant  # type: ignore[attr-defined]
+        return (
+            Membership.objects.filter(tenant=tenant).select_related("user").order_by("created_at")
+        )
