@@ -358,6 +358,10 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Strata"
 MFA_RECOVERY_CODE_COUNT = 10
+# Only the current 30-second code: allauth remembers a spent code for one period, so a drift
+# window would let a code be used twice.
+MFA_TOTP_TOLERANCE = 0
+# WebAuthn (passkeys) is not offered yet; docs/accounts.md says what it would take.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -8,10 +8,14 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from allauth.core.internal import ratelimit
+        from allauth.mfa.totp.internal import auth as totp_auth
         from django.core.cache import caches
         from django.utils.connection import ConnectionProxy
 
-        # allauth rate-limits through Django's default cache, whose keys carry the schema: a
-        # limit of five failed sign-ins per account would become five per account per tenant
-        # host. Login limits must hold across hosts, so they use the un-prefixed alias.
-        ratelimit.cache = ConnectionProxy(caches, "global")
+        # allauth keeps two per-person records in Django's default cache, whose keys carry the
+        # schema; both must hold across every host, so they use the un-prefixed alias:
+        # - rate limits: five failed sign-ins per account would become five per tenant host;
+        # - spent TOTP codes: a code used on acme.example.com could be replayed on globex's.
+        global_cache = ConnectionProxy(caches, "global")
+        ratelimit.cache = global_cache
+        totp_auth.cache = global_cache

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.mfa.models import Authenticator
-from allauth.mfa.signals import authenticator_added, authenticator_removed
+from allauth.mfa.signals import authentication_failed, authenticator_added, authenticator_removed
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.http import HttpRequest
 
@@ -65,8 +65,24 @@ def _mfa_removed(
         _in_each_workspace_of(user, AuditAction.MFA_DISABLED, request)
 
 
+def _second_step_failed(
+    sender: Any,
+    request: HttpRequest | None,
+    user: User,
+    authenticator: Authenticator,
+    reauthentication: bool = False,
+    **kwargs: Any,
+) -> None:
+    # The password was right and the code was not: a failed sign-in, and worth telling apart.
+    if _tenant_request(request) and not reauthentication:
+        audit_record(
+            action=AuditAction.LOGIN_FAILED, actor=user, request=request, step="two-factor"
+        )
+
+
 def connect() -> None:
     user_logged_in.connect(_logged_in, dispatch_uid="audit-logged-in")
     user_login_failed.connect(_login_failed, dispatch_uid="audit-login-failed")
     authenticator_added.connect(_mfa_added, dispatch_uid="audit-mfa-added")
     authenticator_removed.connect(_mfa_removed, dispatch_uid="audit-mfa-removed")
+    authentication_failed.connect(_second_step_failed, dispatch_uid="audit-mfa-failed")
