@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -26,6 +29,7 @@ class LiveServer:
     process: subprocess.Popen[bytes]
     port: int
     log_path: Path
+    mail_dir: Path  # the server delivers mail as files here (Django's file backend)
 
     def url(self, host: str, path: str = "/") -> str:
         return f"http://{host}:{self.port}{path}"
@@ -43,6 +47,18 @@ class LiveServer:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def last_mail_to(self, address: str) -> str:
+        """The body of the newest message the server delivered to `address`."""
+        # The file backend writes one file per delivery, messages separated by a line of dashes.
+        for path in sorted(self.mail_dir.iterdir(), key=lambda p: p.stat().st_mtime, reverse=True):
+            for raw in reversed(path.read_text().split("\n" + "-" * 79 + "\n")):
+                message = email.message_from_string(raw.strip(), policy=email.policy.default)
+                if address in str(message.get("To", "")):
+                    body = message.get_body(preferencelist=("plain",))
+                    assert body is not None, f"no text part in the mail to {address}"
+                    return str(body.get_content())
+        raise AssertionError(f"the server sent no mail to {address}")
 
     def stop(self) -> None:
         self.process.terminate()
@@ -75,6 +91,9 @@ def start_live_server() -> LiveServer:
     log_dir = ROOT / "test-artifacts"
     log_dir.mkdir(exist_ok=True)
     log_path = log_dir / "live-server.log"
+    mail_dir = log_dir / f"live-server-mail-{port}"
+    shutil.rmtree(mail_dir, ignore_errors=True)
+    mail_dir.mkdir()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
@@ -84,6 +103,8 @@ def start_live_server() -> LiveServer:
         # Through Django's psycopg pool, as in production.
         "DATABASE_POOL": "true",
         "DATABASE_POOL_MIN_SIZE": "1",
+        "EMAIL_DELIVERY_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(mail_dir),
     }
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -93,7 +114,7 @@ def start_live_server() -> LiveServer:
             ],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
-    server = LiveServer(process=process, port=port, log_path=log_path)
+    server = LiveServer(process=process, port=port, log_path=log_path, mail_dir=mail_dir)
     deadline = time.monotonic() + 30
     while not _answers(server):
         if process.poll() is not None or time.monotonic() > deadline:

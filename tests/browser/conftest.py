@@ -1,12 +1,20 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
+from django.db import connections
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from pytest_django import DjangoDbBlocker
 
+from tests.conftest import PASSWORD
 from tests.servers import LiveServer
+
+T = TypeVar("T")
 
 CHROMIUM = "/usr/bin/chromium"
 # What the machine's probe found Chromium needs here: no sandbox as root, and no background
@@ -50,3 +58,40 @@ def page(context: BrowserContext) -> Page:
 def screenshot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+@dataclass
+class Database:
+    """Database work for a browser test, committed at once so the live server sees it.
+
+    It runs on a thread of its own: Playwright's event loop owns the test's thread, and Django
+    refuses synchronous queries there.
+    """
+
+    blocker: DjangoDbBlocker
+
+    def __call__(self, work: Callable[[], T]) -> T:
+        def run() -> T:
+            try:
+                return work()
+            finally:
+                connections.close_all()
+
+        with self.blocker.unblock(), ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(run).result()
+
+
+@pytest.fixture
+def database(django_db_blocker: DjangoDbBlocker) -> Database:
+    return Database(django_db_blocker)
+
+
+def sign_in(
+    page: Page, server: LiveServer, host: str, email: str, password: str = PASSWORD
+) -> None:
+    """Sign in on `host` with the form, as a person would; stops at whatever comes next."""
+    page.goto(server.url(host, "/accounts/login/"))
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    with page.expect_navigation():  # the form posts; whatever comes next has loaded
+        page.get_by_role("button", name="Sign in").click()

@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, sign_in
 from tests.conftest import PASSWORD
 from tests.servers import LiveServer
 
@@ -20,6 +20,7 @@ def test_a_member_signs_in_and_sees_the_dashboard_and_the_cookie_means_nothing_e
     page.goto(app_server.url("acme.localhost", "/"))
     expect(page).to_have_url(app_server.url("acme.localhost", "/accounts/login/?next=/"))
     expect(page.get_by_role("heading", name="Sign in to Acme Inc")).to_be_visible()
+    screenshot(page, "sign-in")
     page.get_by_label("Email").fill("bea@both.test")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
@@ -61,3 +62,41 @@ def test_a_visitor_to_an_unknown_workspace_sees_a_404_that_names_no_one(
     expect(page.locator("body")).not_to_contain_text("Acme")
     expect(page.locator("body")).not_to_contain_text("Globex")
     screenshot(page, "unknown-host")
+
+
+def test_a_non_member_is_told_to_ask_for_an_invitation_and_stays_signed_out(
+    app_server: LiveServer, page: Page
+) -> None:
+    sign_in(page, app_server, "acme.localhost", "olga@globex.test")
+
+    expect(page.get_by_role("alert")).to_have_text(
+        "You are not a member of Acme Inc. Ask an admin of Acme Inc for an invitation."
+    )
+    screenshot(page, "not-a-member")
+    page.goto(app_server.url("acme.localhost", "/"))
+    expect(page).to_have_url(app_server.url("acme.localhost", "/accounts/login/?next=/"))
+
+
+def test_one_sign_in_on_the_apex_opens_every_workspace_without_the_password_again(
+    app_server: LiveServer, page: Page
+) -> None:
+    sign_in(page, app_server, "localhost", "bea@both.test")
+    expect(page).to_have_url(app_server.url("localhost", "/accounts/"))
+    expect(page.get_by_test_id("workspace-list")).to_contain_text("Acme Inc")
+    expect(page.get_by_test_id("workspace-list")).to_contain_text("Globex")
+    screenshot(page, "workspaces")
+
+    page.get_by_test_id("open-acme").click()
+
+    expect(page).to_have_url(app_server.url("acme.localhost", "/"))
+    expect(page.get_by_test_id("dashboard-heading")).to_have_text("Acme Inc")
+    expect(page.get_by_test_id("current-user")).to_contain_text("bea@both.test")
+
+    page.get_by_test_id("workspace-name").click()  # the switcher
+    expect(page.get_by_role("heading", name="Switch workspace")).to_be_visible()
+    screenshot(page, "switch-workspace")
+    page.get_by_test_id("switch-globex").click()
+
+    expect(page).to_have_url(app_server.url("globex.localhost", "/"))
+    expect(page.get_by_test_id("dashboard-heading")).to_have_text("Globex")
+    expect(page.get_by_test_id("current-user")).to_contain_text("bea@both.test")
