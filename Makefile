@@ -7,13 +7,14 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 export UV_PYTHON_DOWNLOADS := never
 RUN := $(UV) run --frozen
 
-.PHONY: help install run test lint format typecheck migrations-check imports pytest bench clean
+.PHONY: help install run test lint format typecheck migrations-check imports pytest bench screenshots clean
 
 help:
 	@echo "make run     serve the seeded demo on http://localhost:8000 and http://acme.localhost:8000"
 	@echo "make test    everything CI checks: lint, format, types, migrations, import contracts, tests"
 	@echo "make format  apply ruff's formatting and safe fixes"
 	@echo "make bench   run the benchmarks and write docs/performance.md"
+	@echo "make screenshots  run the browser journeys and refresh docs/screenshots/"
 
 # A venv when python3 has one, else pip --target (Debian without python3-venv).
 .tools/bin/uv:
@@ -56,6 +57,16 @@ pytest:
 
 bench: install
 	$(RUN) python bench/routing/run.py
+
+# The browser journeys photograph each page they pass; these are the ones the docs show.
+SCREENSHOTS := sign-in not-a-member workspaces switch-workspace members invitation \
+	audit-log two-factor-off two-factor-setup recovery-codes two-factor-sign-in
+
+screenshots: install
+	./scripts/ensure-chromium.sh
+	$(RUN) pytest -q tests/browser
+	mkdir -p docs/screenshots
+	for name in $(SCREENSHOTS); do cp test-artifacts/$$name.png docs/screenshots/; done
 
 clean:
 	rm -rf .tools .venv var .mypy_cache .ruff_cache .pytest_cache

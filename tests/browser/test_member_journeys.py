@@ -111,6 +111,11 @@ def test_an_admin_invites_someone_who_joins_signs_in_and_sees_the_workspace(
     invitee.goto(link.group(0))
     expect(invitee.get_by_role("heading", name="This invitation")).to_be_visible()
 
+    admin.goto(app_server.url(ACME, "/audit/"))
+    for action in ("Invitation sent", "Invitation accepted"):
+        expect(admin.get_by_role("row").filter(has_text=action)).to_contain_text(newcomer)
+    screenshot(admin, "audit-log")
+
 
 def _secret_on(page: Page) -> str:
     secret = page.get_by_test_id("totp-secret").inner_text().replace(" ", "")
