@@ -1,0 +1,112 @@
+"""Every page and endpoint of a workspace, tried by a signed-in member of another workspace.
+
+The routes come from the tenant URLconf itself, so a page added later is swept too, without
+anyone remembering to list it here.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from shared_apps.accounts.models import User
+from tenant_apps.audit.models import AuditAction, AuditEntry
+from tenant_apps.audit.services import audit_record
+from tenant_apps.members.models import Invitation
+from tenants.context import tenant_context
+from tenants.models import Membership, Tenant
+from tests.conftest import ClientFactory
+
+CONVERTER = re.compile(r"<(?:(?P<kind>\w+):)?(?P<name>\w+)>")
+
+
+def _routes(patterns: list[URLPattern | URLResolver], prefix: str = "") -> list[tuple[str, Any]]:
+    found: list[tuple[str, Any]] = []
+    for pattern in patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            found.extend(_routes(pattern.url_patterns, route))
+        else:
+            found.append((route, pattern.callback))
+    return found
+
+
+def _is_open(callback: Any) -> bool:
+    """Reachable by strangers on purpose, each checking its own credential (test_access.py lists
+    them). The sweep still visits these, and checks that they hand out nothing of Acme's."""
+    return bool(getattr(callback.view_class, "dangerously_allow_non_members", False))
+
+
+@pytest.fixture
+def acme_ids(tenant: Tenant, owner: User, member: User) -> dict[str, str]:
+    """Real ids from Acme to put in the routes: the outsider aims at things that exist."""
+    with tenant_context(tenant):
+        invitation = Invitation.objects.create(
+            email="pending@example.com",
+            role="member",
+            token_hash="0" * 64,
+            invited_by=owner,
+            expires_at=timezone.now() + timedelta(days=7),
+        )
+        audit_record(action=AuditAction.LOGIN, actor=member)
+    membership = Membership.objects.get(tenant=tenant, user=member)
+    return {"invitation": str(invitation.public_id), "membership": str(membership.public_id)}
+
+
+def _path(route: str, ids: dict[str, str]) -> str | None:
+    if route.startswith("^"):  # a regular expression: only the reset-key pages, which are open
+        return None
+
+    def value(match: re.Match[str]) -> str:
+        kind = match.group("kind")
+        if kind == "uuid":
+            return ids["invitation" if "invitations/" in route else "membership"]
+        if kind == "slug":
+            return "globex"  # the outsider's own workspace
+        return "some-token"
+
+    return "/" + CONVERTER.sub(value, route)
+
+
+def _state(tenant: Tenant) -> tuple[Any, ...]:
+    with tenant_context(tenant):
+        invitations = sorted(Invitation.objects.values_list("email", "status", "role"))
+        audit = AuditEntry.objects.exclude(action__startswith="auth.").count()
+    memberships = sorted(
+        Membership.objects.filter(tenant=tenant).values_list("user__email", "role")
+    )
+    return invitations, audit, memberships
+
+
+def test_an_outsider_gets_nothing_on_any_page_or_endpoint_and_changes_nothing(
+    client_on: ClientFactory,
+    tenant: Tenant,
+    outsider: User,
+    member: User,
+    acme_ids: dict[str, str],
+) -> None:
+    routes = _routes(get_resolver("config.urls_tenant").url_patterns)
+    before = _state(tenant)
+    tried: list[str] = []
+    for route, callback in routes:
+        path = _path(route, acme_ids)
+        if path is None:
+            continue
+        for method in ("get", "post"):
+            client = client_on(tenant, outsider)
+            response = getattr(client, method)(path, {"role": "admin", "email": "x@example.com"})
+            body = response.content.decode(errors="replace")
+            tried.append(f"{method.upper()} {path}")
+            # Nothing of Acme's people or pending invitations shows, on any page.
+            assert member.email not in body, f"{method.upper()} {path}"
+            assert "pending@example.com" not in body, f"{method.upper()} {path}"
+            if not _is_open(callback):
+                assert response.status_code == 403, f"{method.upper()} {path}"
+
+    assert _state(tenant) == before
+    assert len(tried) >= 40, tried  # the sweep really went through the URLconf
