@@ -276,3 +276,28 @@ def test_turning_two_factor_off_is_recorded_and_the_code_is_no_longer_asked_for(
         AuditAction.MFA_ENABLED, AuditAction.MFA_DISABLED
     ]  # fmt: skip
     assert _sign_in(client_on(tenant), member)["Location"] == "/"
+
+
+def test_with_two_factor_on_a_code_from_the_app_confirms_it_is_you(
+    client_on: ClientFactory, member: User
+) -> None:
+    secret = _with_totp(member)
+    recovery_code = RecoveryCodes.activate(member).get_unused_codes()[0]
+    apex = client_on(None)
+    _sign_in(apex, member)
+    apex.post("/accounts/2fa/authenticate/", {"code": totp_code(secret)})
+
+    page = apex.get("/accounts/2fa/reauthenticate/?next=/accounts/2fa/")
+    assert page.status_code == 200
+    assert "code from your authenticator app" in page.content.decode()
+    assert 'action="/accounts/2fa/reauthenticate/"' in page.content.decode()
+
+    wrong = apex.post("/accounts/2fa/reauthenticate/?next=/accounts/2fa/", {"code": "000000"})
+    assert wrong.status_code == 200
+    assert wrong.context["form"].errors
+    # The app's current code was spent on signing in; a recovery code serves as well.
+    response = apex.post(
+        "/accounts/2fa/reauthenticate/?next=/accounts/2fa/", {"code": recovery_code}
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert response["Location"] == "/accounts/2fa/"
