@@ -343,6 +343,10 @@ ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 # Mail only to addresses that have an account here (no "you have no account" mail to strangers).
 ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 ACCOUNT_PREVENT_ENUMERATION = True
+# How many proxies in front of Strata append to X-Forwarded-For (behind the Kubernetes ingress:
+# 1). With 0 no header is trusted and the connection's address is the client's. Per-IP limits
+# and the addresses in audit logs both read the client address this way.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("STRATA_TRUSTED_PROXY_COUNT", default=0, minimum=0)
 # Failed sign-ins: 5 per account per 5 minutes (on every host together: the limiter uses the
 # un-prefixed "global" cache, see AccountsConfig.ready) and 10 per IP per minute.
 ACCOUNT_RATE_LIMITS = {

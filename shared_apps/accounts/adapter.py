@@ -20,8 +20,8 @@ class StrataAccountAdapter(DefaultAccountAdapter):
             "That email and password do not match an account. Check both and try again."
         ),
         "too_many_login_attempts": (
-            "Too many failed sign-in attempts for this account. Wait a few minutes, or reset "
-            "your password."
+            "Too many failed sign-in attempts for this account or from this network. Wait a "
+            "few minutes, or reset your password."
         ),
     }
 

@@ -26,19 +26,29 @@ def _key(token: str) -> str:
     return "hop:" + hashlib.sha256(token.encode()).hexdigest()
 
 
-def hop_token_issue(*, user: User, tenant: Tenant, now: float | None = None) -> str:
-    """A token that signs `user` in on `tenant`'s host once, within HOP_TTL_SECONDS."""
+def hop_token_issue(*, user: User, tenant: Tenant, browser: str, now: float | None = None) -> str:
+    """A token that signs `user` in on `tenant`'s host once, within HOP_TTL_SECONDS, in the
+    browser that asked for it (`browser`: see accounts.services.browser_of), so that a token
+    of one person's cannot be sent to another to sign them in as the first."""
     if membership_for(user=user, tenant=tenant) is None:
         raise PermissionError(f"{user.email} is not a member of {tenant.slug}")
     token = secrets.token_urlsafe(32)
     issued = time.time() if now is None else now
-    claim = {"user": user.pk, "tenant": tenant.pk, "expires": issued + HOP_TTL_SECONDS}
+    claim = {
+        "user": user.pk,
+        "tenant": tenant.pk,
+        "browser": browser,
+        "expires": issued + HOP_TTL_SECONDS,
+    }
     caches["global"].set(_key(token), claim, timeout=HOP_TTL_SECONDS)
     return token
 
 
-def hop_token_redeem(*, token: str, tenant: Tenant, now: float | None = None) -> User | None:
-    """The member the token was issued to, if it is fresh, unused and for `tenant`; else None.
+def hop_token_redeem(
+    *, token: str, tenant: Tenant, browser: str, now: float | None = None
+) -> User | None:
+    """The member the token was issued to, if it is fresh, unused, for `tenant` and presented
+    by the browser it was issued to; else None.
 
     A token is spent by the first attempt to redeem it, whatever the outcome.
     """
@@ -49,7 +59,7 @@ def hop_token_redeem(*, token: str, tenant: Tenant, now: float | None = None) ->
     if claim is None or not cache.delete(key):
         return None
     expired = claim["expires"] <= (time.time() if now is None else now)
-    if expired or claim["tenant"] != tenant.pk:
+    if expired or claim["tenant"] != tenant.pk or claim["browser"] != browser:
         return None
     user = User.objects.filter(pk=claim["user"], is_active=True).first()
     if user is None or membership_for(user=user, tenant=tenant) is None:

@@ -9,8 +9,6 @@ workspace: on a tenant host their addresses lead to the apex.
 
 from __future__ import annotations
 
-from typing import Any
-
 from allauth.account import views as account_views
 from allauth.mfa.base import views as mfa_views
 from django.contrib.auth import login
@@ -21,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from shared_apps.accounts.hops import hop_token_issue, hop_token_redeem
 from shared_apps.accounts.models import User
+from shared_apps.accounts.services import browser_of
 from tenants.access import TenantView
 from tenants.hosts import public_site_url, tenant_site_url
 from tenants.models import Tenant
@@ -36,7 +35,7 @@ def account_home(request: HttpRequest) -> HttpResponse:
 
 
 def _hop_to(request: HttpRequest, user: User, tenant: Tenant) -> HttpResponse:
-    token = hop_token_issue(user=user, tenant=tenant)
+    token = hop_token_issue(user=user, tenant=tenant, browser=browser_of(request))
     return HttpResponseRedirect(
         tenant_site_url(request, primary_host_of(tenant), f"/accounts/hop/?token={token}")
     )
@@ -107,7 +106,9 @@ class HopView(TenantView):
     dangerously_allow_non_members = True  # the token is the credential; it is checked here
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        user = hop_token_redeem(token=request.GET.get("token", ""), tenant=self.tenant)
+        user = hop_token_redeem(
+            token=request.GET.get("token", ""), tenant=self.tenant, browser=browser_of(request)
+        )
         if user is None:
             return render(request, "accounts/hop_failed.html", status=403)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
@@ -124,13 +125,13 @@ class SwitchWorkspaceView(TenantView):
         others = [w for w in workspaces_of(user) if w.tenant.pk != self.tenant.pk]
         return render(request, "accounts/switch.html", {"workspaces": others})
 
-    def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+
+class SwitchToWorkspaceView(TenantView):
+    """The switcher's buttons: hop into another of the member's workspaces (POST only)."""
+
+    def post(self, request: HttpRequest, slug: str) -> HttpResponse:
         user = request.user
-        tenant = (
-            member_tenant_by_slug(user=user, slug=kwargs.get("slug", ""))
-            if isinstance(user, User)
-            else None
-        )
+        tenant = member_tenant_by_slug(user=user, slug=slug) if isinstance(user, User) else None
         if tenant is None or not isinstance(user, User):
             raise Http404
         return _hop_to(request, user, tenant)

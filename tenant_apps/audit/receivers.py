@@ -33,10 +33,21 @@ def _logged_in(sender: Any, request: HttpRequest | None, user: User, **kwargs: A
 def _login_failed(
     sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
 ) -> None:
-    if _tenant_request(request):
-        login = str(credentials.get("email") or credentials.get("username") or "")
+    if not _tenant_request(request):
+        return
+    login = str(credentials.get("email") or credentials.get("username") or "").strip().lower()
+    membership = (
+        Membership.objects.filter(tenant=getattr(request, "tenant", None), user__email=login)
+        .select_related("user")
+        .first()
+    )
+    if membership is not None:
+        audit_record(action=AuditAction.LOGIN_FAILED, actor=membership.user, request=request)
+    else:
+        # Anyone can type any address: it is kept as a detail, never as a person of the
+        # workspace (the log's "person" filter lists members and former members only).
         audit_record(
-            action=AuditAction.LOGIN_FAILED, actor=None, actor_label=login, request=request
+            action=AuditAction.LOGIN_FAILED, actor=None, request=request, attempted=login[:254]
         )
 
 

@@ -5,15 +5,11 @@ from typing import Any
 from django.http import HttpRequest
 
 from shared_apps.accounts.models import User
+from shared_apps.accounts.services import client_ip
 from tenant_apps.audit.models import AuditAction, AuditEntry
 from tenants.context import tenant_connection
 
-
-def client_ip(request: HttpRequest | None) -> str | None:
-    """The address the request came from (the proxy in front sets REMOTE_ADDR; see issue 8)."""
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
+LABEL_MAX_LENGTH = 254
 
 
 def audit_record(
@@ -31,8 +27,8 @@ def audit_record(
     return AuditEntry.objects.create(
         action=action,
         actor=actor,
-        actor_label=actor.email if actor is not None else actor_label,
-        target_label=target,
+        actor_label=(actor.email if actor is not None else actor_label)[:LABEL_MAX_LENGTH],
+        target_label=target[:LABEL_MAX_LENGTH],
         details=details,
         ip_address=client_ip(request),
     )

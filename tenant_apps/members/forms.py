@@ -20,6 +20,7 @@ ROLE_CHOICES = [
 class InviteForm(forms.Form):
     email = forms.EmailField(
         label="Email address",
+        max_length=254,
         widget=forms.EmailInput(attrs={"placeholder": "teammate@company.com"}),
     )
     role = forms.ChoiceField(choices=ROLE_CHOICES, initial=Role.MEMBER)
@@ -37,6 +38,13 @@ class AcceptWithNewAccountForm(forms.Form):
     def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.email = email
+
+    def clean_full_name(self) -> str:
+        # One line of plain words: the name appears in mail subjects and lists.
+        name = " ".join(str(self.cleaned_data["full_name"]).split())
+        if not name:
+            raise forms.ValidationError("Enter your name.")
+        return name
 
     def clean(self) -> dict[str, Any]:
         cleaned: dict[str, Any] = super().clean() or {}

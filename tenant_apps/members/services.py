@@ -14,14 +14,14 @@ import secrets
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from shared_apps.accounts.models import User
-from shared_apps.accounts.services import user_email_mark_verified
+from shared_apps.accounts.services import user_email_mark_verified, user_owns_address
 from tenant_apps.audit.models import AuditAction
 from tenant_apps.audit.services import audit_record
 from tenant_apps.members.models import INVITATION_LIFETIME, Invitation, InvitationStatus
@@ -30,6 +30,7 @@ from tenants.roles import Role
 from tenants.seats import SeatLimitError, check_seats
 
 INVITABLE_ROLES = (Role.ADMIN, Role.MEMBER, Role.VIEWER)
+EMAIL_MAX_LENGTH = Invitation._meta.get_field("email").max_length or 254
 
 
 def _token() -> tuple[str, str]:
@@ -70,7 +71,8 @@ def _send_invitation(
         "accept_url": request.build_absolute_uri(reverse("members:accept", args=[token])),
     }
     send_mail(
-        subject=render_to_string("members/email/invitation_subject.txt", context).strip(),
+        # One line whatever the names hold: a newline in a subject is refused by the mailer.
+        subject=" ".join(render_to_string("members/email/invitation_subject.txt", context).split()),
         message=render_to_string("members/email/invitation.txt", context),
         from_email=None,
         recipient_list=[invitation.email],
@@ -87,6 +89,10 @@ def invitation_send(
         validate_email(email)
     except ValidationError:
         raise ValidationError("Enter a valid email address.", code="invalid_email") from None
+    if len(email) > EMAIL_MAX_LENGTH:
+        raise ValidationError(
+            f"An email address has at most {EMAIL_MAX_LENGTH} characters.", code="max_length"
+        )
     if role not in INVITABLE_ROLES:
         raise ValidationError(
             "Invite people as admin, member or viewer; make an owner by transferring ownership.",
@@ -106,14 +112,22 @@ def invitation_send(
     _check_seats(tenant, adding=1)
     token, digest = _token()
     now = timezone.now()
-    invitation = Invitation.objects.create(
-        email=email,
-        role=role,
-        token_hash=digest,
-        invited_by=acting_user,
-        sent_at=now,
-        expires_at=now + INVITATION_LIFETIME,
-    )
+    try:
+        with transaction.atomic():
+            invitation = Invitation.objects.create(
+                email=email,
+                role=role,
+                token_hash=digest,
+                invited_by=acting_user,
+                sent_at=now,
+                expires_at=now + INVITATION_LIFETIME,
+            )
+    except IntegrityError:
+        # Another admin invited the same address at the same moment; theirs stands.
+        raise ValidationError(
+            f"{email} already has a pending invitation: resend it from the list below.",
+            code="pending",
+        ) from None
     _send_invitation(invitation, token, tenant, request)
     audit_record(
         action=AuditAction.INVITATION_SENT,
@@ -130,6 +144,7 @@ def invitation_resend(
     *, invitation: Invitation, tenant: Tenant, acting_user: User, request: HttpRequest
 ) -> Invitation:
     """Send a pending invitation again, with a new link and seven more days."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.status != InvitationStatus.PENDING:
         raise ValidationError("Only pending invitations can be resent.", code="not_pending")
     token, digest = _token()
@@ -150,7 +165,8 @@ def invitation_resend(
 
 @transaction.atomic
 def invitation_revoke(*, invitation: Invitation, acting_user: User, request: HttpRequest) -> None:
-    """Make a pending invitation's link worthless."""
+    """Make a pending invitation's link worthless (not one accepted meanwhile)."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.status != InvitationStatus.PENDING:
         raise ValidationError("Only pending invitations can be revoked.", code="not_pending")
     invitation.status = InvitationStatus.REVOKED
@@ -185,7 +201,7 @@ def invitation_accept(
     problem = invitation_problem(invitation)
     if problem:
         raise ValidationError(problem, code="closed")
-    if user.email != invitation.email:
+    if not user_owns_address(user=user, email=invitation.email):
         raise ValidationError(
             f"This invitation is for {invitation.email}; you are signed in as {user.email}.",
             code="other_person",
@@ -199,7 +215,8 @@ def invitation_accept(
     invitation.status = InvitationStatus.ACCEPTED
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["status", "accepted_at"])
-    user_email_mark_verified(user=user)
+    if user.email == invitation.email:
+        user_email_mark_verified(user=user)
     audit_record(
         action=AuditAction.INVITATION_ACCEPTED,
         actor=user,
@@ -222,12 +239,28 @@ def invitation_accept_as_new_user(
     return user
 
 
-def _lock_owners(tenant: Tenant) -> list[Membership]:
-    return list(Membership.objects.select_for_update().filter(tenant=tenant, role=Role.OWNER))
+def _locked(tenant: Tenant, *memberships: Membership) -> list[Membership]:
+    """Take the workspace's membership lock and re-read `memberships` under it.
+
+    Every change of role or membership in a workspace takes a lock on its tenant row first, so
+    the checks below (last owner, owners only by owners) see rows no one else is changing: an
+    owner transferring ownership while an admin removes the new owner cannot both succeed.
+    """
+    Tenant.objects.select_for_update(no_key=True).filter(pk=tenant.pk).values_list("pk").get()
+    fresh = Membership.objects.select_related("user", "tenant").in_bulk(
+        [membership.pk for membership in memberships]
+    )
+    for membership in memberships:
+        if membership.pk not in fresh:
+            raise ValidationError(
+                f"{membership.user.email} is no longer a member of {tenant.name}.", code="gone"
+            )
+    return [fresh[membership.pk] for membership in memberships]
 
 
 def _refuse_losing_the_last_owner(membership: Membership, tenant: Tenant, doing: str) -> None:
-    if membership.role == Role.OWNER and len(_lock_owners(tenant)) == 1:
+    owners = Membership.objects.filter(tenant=tenant, role=Role.OWNER).count()
+    if membership.role == Role.OWNER and owners == 1:
         raise ValidationError(
             f"{membership.user.email} is the last owner of {tenant.name}: transfer ownership to "
             f"someone else before {doing}.",
@@ -252,6 +285,7 @@ def membership_change_role(
             "Choose admin, member or viewer; make an owner by transferring ownership.",
             code="invalid_role",
         )
+    membership, acting = _locked(acting.tenant, membership, acting)
     _refuse_unless_owner_for_owners(membership, acting)
     _refuse_losing_the_last_owner(membership, acting.tenant, "changing their role")
     previous = membership.role
@@ -273,6 +307,7 @@ def membership_remove(*, membership: Membership, acting: Membership, request: Ht
     """Take someone out of the workspace; their next request there finds no membership."""
     if membership.pk == acting.pk:
         raise ValidationError("To leave the workspace yourself, use Leave workspace.", code="self")
+    membership, acting = _locked(acting.tenant, membership, acting)
     _refuse_unless_owner_for_owners(membership, acting)
     _refuse_losing_the_last_owner(membership, acting.tenant, "removing them")
     email = membership.user.email
@@ -285,6 +320,7 @@ def membership_remove(*, membership: Membership, acting: Membership, request: Ht
 @transaction.atomic
 def membership_leave(*, membership: Membership, request: HttpRequest) -> None:
     """Leave the workspace (not as its last owner)."""
+    (membership,) = _locked(membership.tenant, membership)
     _refuse_losing_the_last_owner(membership, membership.tenant, "leaving")
     user = membership.user
     membership.delete()
@@ -294,11 +330,11 @@ def membership_leave(*, membership: Membership, request: HttpRequest) -> None:
 @transaction.atomic
 def ownership_transfer(*, to: Membership, acting: Membership, request: HttpRequest) -> None:
     """Make `to` an owner in place of the acting owner, who becomes an admin."""
-    if acting.role != Role.OWNER:
-        raise ValidationError("Only an owner can transfer ownership.", code="owner_only")
     if to.pk == acting.pk:
         raise ValidationError("Choose another member to transfer ownership to.", code="self")
-    _lock_owners(acting.tenant)
+    to, acting = _locked(acting.tenant, to, acting)
+    if acting.role != Role.OWNER:
+        raise ValidationError("Only an owner can transfer ownership.", code="owner_only")
     to.role = Role.OWNER
     to.save(update_fields=["role"])
     acting.role = Role.ADMIN

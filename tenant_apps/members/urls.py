@@ -23,5 +23,6 @@ urlpatterns = [
         views.RevokeInvitationView.as_view(),
         name="revoke",
     ),
+    path("members/invitations/join/", views.JoinAfterSignInView.as_view(), name="join"),
     path("invitations/<str:token>/", views.AcceptInvitationView.as_view(), name="accept"),
 ]

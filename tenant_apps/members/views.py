@@ -11,6 +11,11 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from shared_apps.accounts.models import User
+from shared_apps.accounts.services import (
+    account_for_address,
+    sign_in_through_allauth,
+    user_email_mark_verified,
+)
 from tenant_apps.members import services
 from tenant_apps.members.forms import (
     AcceptWithNewAccountForm,
@@ -25,6 +30,8 @@ from tenants.models import Membership
 from tenants.roles import Permission, Role, role_has_permission
 
 MEMBERS = "members:list"
+# The invitation an existing account is signing in to accept (see JoinAfterSignInView).
+PENDING_INVITATION = "strata_pending_invitation"
 
 
 def _errors(request: HttpRequest, error: ValidationError) -> None:
@@ -207,21 +214,18 @@ class AcceptInvitationView(TenantView):
         if isinstance(invitation, HttpResponse):
             return invitation
         form = self._form(request, invitation, data=request.POST)
-        if form.is_valid():
+        if isinstance(form, AcceptWithPasswordForm):
+            if form.is_valid() and form.user is not None:
+                return self._sign_in_then_join(request, invitation, form.user)
+        elif form.is_valid():
             try:
-                if isinstance(form, AcceptWithPasswordForm) and form.user is not None:
-                    user = form.user
-                    services.invitation_accept(
-                        invitation=invitation, user=user, tenant=self.tenant, request=request
-                    )
-                else:
-                    user = services.invitation_accept_as_new_user(
-                        invitation=invitation,
-                        full_name=form.cleaned_data["full_name"],
-                        password=form.cleaned_data["password1"],
-                        tenant=self.tenant,
-                        request=request,
-                    )
+                user = services.invitation_accept_as_new_user(
+                    invitation=invitation,
+                    full_name=form.cleaned_data["full_name"],
+                    password=form.cleaned_data["password1"],
+                    tenant=self.tenant,
+                    request=request,
+                )
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
@@ -229,6 +233,19 @@ class AcceptInvitationView(TenantView):
                 messages.success(request, f"Welcome to {self.tenant.name}.")
                 return HttpResponseRedirect("/")
         return self._form_page(request, invitation, form, status=400)
+
+    def _sign_in_then_join(
+        self, request: HttpRequest, invitation: Invitation, user: User
+    ) -> HttpResponse:
+        """An existing account signs in the way the sign-in page does, two-factor step
+        included; the invitation turns into a membership only once that is done."""
+        if user.email == invitation.email:
+            # The link came to this address: it is proved, as the verification stage wants.
+            user_email_mark_verified(user=user)
+        request.session[PENDING_INVITATION] = str(invitation.public_id)
+        return sign_in_through_allauth(
+            request, user=user, email=invitation.email, then=reverse("members:join")
+        )
 
     def _open_invitation(self, token: str) -> Invitation | HttpResponse:
         invitation = services.invitation_by_token(token)
@@ -244,7 +261,7 @@ class AcceptInvitationView(TenantView):
     def _form(
         self, request: HttpRequest, invitation: Invitation, data: Any = None
     ) -> AcceptWithNewAccountForm | AcceptWithPasswordForm:
-        if User.objects.filter(email=invitation.email).exists():
+        if account_for_address(invitation.email) is not None:
             return AcceptWithPasswordForm(data, email=invitation.email, request=request)
         return AcceptWithNewAccountForm(data, email=invitation.email)
 
@@ -261,3 +278,31 @@ class AcceptInvitationView(TenantView):
             },
             status=status,
         )
+
+
+class JoinAfterSignInView(TenantView):
+    """Where an existing account lands after signing in from an invitation: it joins here."""
+
+    dangerously_allow_non_members = True  # joining is what makes them a member
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        public_id = request.session.pop(PENDING_INVITATION, None)
+        user = request.user
+        invitation = (
+            Invitation.objects.filter(public_id=public_id).first()
+            if public_id and isinstance(user, User)
+            else None
+        )
+        if invitation is None or not isinstance(user, User):
+            raise Http404
+        try:
+            services.invitation_accept(
+                invitation=invitation, user=user, tenant=self.tenant, request=request
+            )
+        except ValidationError as exc:
+            logout(request)  # signed in only to join, and could not
+            return render(
+                request, "members/invitation_closed.html", {"problem": exc.messages[0]}, status=410
+            )
+        messages.success(request, f"Welcome to {self.tenant.name}.")
+        return HttpResponseRedirect("/")

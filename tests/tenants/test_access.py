@@ -248,6 +248,7 @@ def test_only_named_views_skip_the_membership_check() -> None:
     assert open_views == [
         "AcceptInvitationView",
         "HopView",
+        "JoinAfterSignInView",
         "TenantAccountInactiveView",
         "TenantConfirmEmailView",
         "TenantEmailVerificationSentView",

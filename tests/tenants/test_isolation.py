@@ -75,9 +75,14 @@ def test_a_session_is_refused_outside_its_schema_even_if_its_row_got_there(
     assert response.status_code == 302  # the schema stamp says Acme, this is Globex
 
 
-def test_session_cookies_are_host_only() -> None:
-    assert settings.SESSION_COOKIE_DOMAIN is None
-    assert settings.CSRF_COOKIE_DOMAIN is None
+def test_the_csrf_cookie_belongs_to_the_host_that_set_it(
+    client_on: ClientFactory, tenant: Tenant
+) -> None:
+    response = client_on(tenant).get("/accounts/login/")
+
+    cookie = response.cookies[settings.CSRF_COOKIE_NAME]
+    assert cookie.value
+    assert cookie["domain"] == ""  # no Domain attribute (the session cookie: see test_login)
 
 
 def test_a_cache_key_written_in_one_tenant_is_not_readable_in_another(

@@ -6,11 +6,16 @@ import time
 from urllib.parse import urlsplit
 
 import pytest
+from django.test import RequestFactory
 
 from shared_apps.accounts.hops import HOP_TTL_SECONDS, hop_token_issue, hop_token_redeem
 from shared_apps.accounts.models import User
+from shared_apps.accounts.services import browser_of
 from tenants.models import Tenant
 from tests.conftest import ClientFactory
+
+# The test client's requests, as the token binding sees them (127.0.0.1, no user agent).
+BROWSER = browser_of(RequestFactory().get("/"))
 
 
 def _hop_path(location: str, host: str) -> str:
@@ -37,7 +42,7 @@ def test_a_person_on_the_apex_opens_a_workspace_without_the_password(
 
 
 def test_a_hop_token_works_once(client_on: ClientFactory, tenant: Tenant, both: User) -> None:
-    token = hop_token_issue(user=both, tenant=tenant)
+    token = hop_token_issue(user=both, tenant=tenant, browser=BROWSER)
     first, second = client_on(tenant), client_on(tenant)
 
     assert first.get(f"/accounts/hop/?token={token}").status_code == 302
@@ -48,10 +53,29 @@ def test_a_hop_token_works_once(client_on: ClientFactory, tenant: Tenant, both: 
     assert second.get("/").status_code == 302  # not signed in
 
 
+def test_a_hop_token_sent_to_another_browser_signs_no_one_in(
+    client_on: ClientFactory, tenant: Tenant, both: User
+) -> None:
+    # Someone who passes their own link to another person must not sign that person in as
+    # themselves: the token works only where it was asked for.
+    apex = client_on(None, both)
+    apex.defaults["HTTP_USER_AGENT"] = "Bea's browser"
+    path = _hop_path(
+        apex.post(f"/accounts/workspaces/{tenant.slug}/open/")["Location"], "acme.localhost"
+    )
+    victim = client_on(tenant)
+    victim.defaults["HTTP_USER_AGENT"] = "Someone else's browser"
+
+    assert victim.get(path).status_code == 403
+    assert victim.get("/").status_code == 302
+
+
 def test_an_expired_hop_token_is_refused(
     client_on: ClientFactory, tenant: Tenant, both: User
 ) -> None:
-    token = hop_token_issue(user=both, tenant=tenant, now=time.time() - HOP_TTL_SECONDS - 1)
+    token = hop_token_issue(
+        user=both, tenant=tenant, browser=BROWSER, now=time.time() - HOP_TTL_SECONDS - 1
+    )
 
     response = client_on(tenant).get(f"/accounts/hop/?token={token}")
 
@@ -61,14 +85,16 @@ def test_an_expired_hop_token_is_refused(
 def test_a_hop_token_for_another_tenant_is_refused(
     client_on: ClientFactory, tenant: Tenant, other_tenant: Tenant, both: User
 ) -> None:
-    token = hop_token_issue(user=both, tenant=other_tenant)
+    token = hop_token_issue(user=both, tenant=other_tenant, browser=BROWSER)
     acme = client_on(tenant)
 
     response = acme.get(f"/accounts/hop/?token={token}")
 
     assert response.status_code == 403
     assert acme.get("/").status_code == 302
-    assert hop_token_redeem(token=token, tenant=other_tenant) is None  # and it is spent
+    assert (
+        hop_token_redeem(token=token, tenant=other_tenant, browser=BROWSER) is None
+    )  # and it is spent
 
 
 @pytest.mark.parametrize("token", ["", "made-up", "x" * 500])
@@ -81,7 +107,7 @@ def test_a_made_up_hop_token_is_refused(
 def test_a_member_removed_after_the_token_was_issued_gets_nothing(
     client_on: ClientFactory, tenant: Tenant, member: User
 ) -> None:
-    token = hop_token_issue(user=member, tenant=tenant)
+    token = hop_token_issue(user=member, tenant=tenant, browser=BROWSER)
     tenant.memberships.filter(user=member).delete()
 
     assert client_on(tenant).get(f"/accounts/hop/?token={token}").status_code == 403
@@ -95,7 +121,7 @@ def test_no_token_is_issued_for_a_workspace_one_does_not_belong_to(
     assert response.status_code == 404  # the same as for a workspace that does not exist
     assert client_on(None, outsider).post("/accounts/workspaces/nosuch/open/").status_code == 404
     with pytest.raises(PermissionError):
-        hop_token_issue(user=outsider, tenant=tenant)
+        hop_token_issue(user=outsider, tenant=tenant, browser=BROWSER)
 
 
 def test_opening_a_workspace_takes_a_post(
@@ -117,6 +143,14 @@ def test_the_switcher_lists_the_other_workspaces_and_hops_there(
     globex = client_on(other_tenant)
     assert globex.get(path).status_code == 302
     assert globex.get("/").status_code == 200
+
+
+def test_the_switchers_hop_buttons_take_a_post(
+    client_on: ClientFactory, tenant: Tenant, other_tenant: Tenant, both: User
+) -> None:
+    response = client_on(tenant, both).get(f"/accounts/switch/{other_tenant.slug}/")
+
+    assert response.status_code == 405
 
 
 def test_the_switcher_gives_outsiders_nothing(

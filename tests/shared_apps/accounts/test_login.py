@@ -7,9 +7,11 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core import mail
 from django.test import Client
-from pytest_django import DjangoCaptureOnCommitCallbacks
+from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
 
 from shared_apps.accounts.models import User
+from tenant_apps.audit.models import AuditAction, AuditEntry
+from tenants.context import tenant_context
 from tenants.models import Tenant
 from tests.conftest import PASSWORD, ClientFactory
 
@@ -179,8 +181,14 @@ def test_account_settings_on_a_tenant_host_lead_to_the_apex(
     assert response["Location"] == "http://localhost/accounts/password/change/"
 
 
-def test_session_cookies_stay_host_only() -> None:
-    assert settings.SESSION_COOKIE_DOMAIN is None
+def test_the_session_cookie_set_at_sign_in_belongs_to_this_host_alone(
+    client_on: ClientFactory, tenant: Tenant, member: User
+) -> None:
+    response = _sign_in(client_on(tenant), member.email)
+
+    cookie = response.cookies[settings.SESSION_COOKIE_NAME]
+    assert cookie.value
+    assert cookie["domain"] == ""  # no Domain attribute: not sent to any other host
 
 
 def test_the_sixth_wrong_password_for_an_account_is_refused_whichever_host_it_is_tried_on(
@@ -196,3 +204,68 @@ def test_the_sixth_wrong_password_for_an_account_is_refused_whichever_host_it_is
     assert "Too many failed sign-in attempts for this account" in sixth.content.decode()
     # The limit is per account: someone else signs in as usual.
     assert _sign_in(client_on(tenant), member.email).status_code == 302
+
+
+def _sign_in_from(
+    client: Client, email: str, password: str = PASSWORD, **meta: str
+) -> _MonkeyPatchedWSGIResponse:
+    """Sign in with request headers / environ such as REMOTE_ADDR."""
+    return client.post("/accounts/login/", {"login": email, "password": password}, **meta)  # type: ignore[arg-type]
+
+
+def test_the_eleventh_failure_from_one_address_in_a_minute_is_refused_for_any_account(
+    client_on: ClientFactory, tenant: Tenant, other_tenant: Tenant, member: User
+) -> None:
+    attacker = {"REMOTE_ADDR": "203.0.113.7"}
+    for n in range(10):
+        host = tenant if n % 2 else other_tenant
+        failed = _sign_in_from(client_on(host), f"guess{n}@example.com", "wrong", **attacker)
+        assert "That email and password do not match" in failed.content.decode()
+
+    client = client_on(tenant)
+    refused = _sign_in_from(client, member.email, PASSWORD, **attacker)  # even the right password
+
+    assert "Too many failed sign-in attempts" in refused.content.decode()
+    assert client.get("/").status_code == 302
+    # Someone else, from another address, is not held back.
+    assert (
+        _sign_in_from(client_on(tenant), member.email, REMOTE_ADDR="198.51.100.2").status_code
+        == 302
+    )
+
+
+def test_behind_a_proxy_the_limit_counts_the_forwarded_client_address(
+    client_on: ClientFactory, tenant: Tenant, member: User, settings: Settings
+) -> None:
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1  # the ingress appends the client's address
+    proxy = "10.0.0.2"
+    for n in range(10):
+        _sign_in_from(
+            client_on(tenant), f"guess{n}@example.com", "wrong",
+            REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="203.0.113.7",
+        )  # fmt: skip
+
+    # Everyone arrives from the proxy; only the one client that failed is held back.
+    held = _sign_in_from(
+        client_on(tenant), member.email, REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="203.0.113.7"
+    )
+    other = _sign_in_from(
+        client_on(tenant), member.email, REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="198.51.100.2"
+    )
+
+    assert "Too many failed sign-in attempts" in held.content.decode()
+    assert other.status_code == 302
+    with tenant_context(tenant):
+        entry = AuditEntry.objects.filter(action=AuditAction.LOGIN).get()
+    assert entry.ip_address == "198.51.100.2"  # the audit log names the client, not the proxy
+
+
+def test_an_address_too_long_for_an_account_is_just_a_failed_sign_in_from(
+    client_on: ClientFactory, tenant: Tenant
+) -> None:
+    long_but_valid = "a" * 60 + "@" + "b" * 60 + "." + "c" * 60 + "." + "d" * 60 + ".example.com"
+
+    response = _sign_in_from(client_on(tenant), long_but_valid, "whatever")
+
+    assert response.status_code == 200
+    assert "That email and password do not match" in response.content.decode()

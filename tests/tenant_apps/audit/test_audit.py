@@ -37,6 +37,26 @@ def test_a_failed_sign_in_is_recorded_with_the_address_tried(
     assert _entries(tenant) == [(AuditAction.LOGIN_FAILED, member.email)]
 
 
+def test_a_failed_sign_in_with_an_address_from_outside_names_no_person(
+    client_on: ClientFactory, tenant: Tenant, outsider: User
+) -> None:
+    # Anyone can type any address; it must not become a "person" of the workspace's log.
+    long_but_valid = "a" * 60 + "@" + "b" * 60 + "." + "c" * 60 + "." + "d" * 60 + ".example.com"
+    for login in [outsider.email, "Ceo@Acme.Test <script>", long_but_valid]:
+        response = client_on(tenant).post("/accounts/login/", {"login": login, "password": "no"})
+        assert response.status_code == 200
+
+    with tenant_context(tenant):
+        entries = list(AuditEntry.objects.order_by("pk"))
+    assert [(e.action, e.actor_id, e.actor_label) for e in entries] == [
+        (AuditAction.LOGIN_FAILED, None, "")
+    ] * 2  # the second is not an address: the form refuses it before any attempt
+    assert entries[0].details == {"attempted": outsider.email}
+    assert entries[1].details == {"attempted": long_but_valid[:254]}
+    admin_page = client_on(tenant, User.objects.get(email="adam@acme.test")).get("/audit/")
+    assert outsider.email not in str(admin_page.context["filters"]["person"])
+
+
 def test_sign_ins_on_the_apex_belong_to_no_workspace(
     client_on: ClientFactory, tenant: Tenant, both: User
 ) -> None:

@@ -5,17 +5,22 @@ from datetime import timedelta
 
 import pytest
 from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core import mail
+from django.core.exceptions import ValidationError
+from django.test import RequestFactory
 from django.utils import timezone
 from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
 
 from shared_apps.accounts.models import User
 from tenant_apps.audit.models import AuditAction, AuditEntry
 from tenant_apps.members.models import Invitation, InvitationStatus
+from tenant_apps.members.services import invitation_revoke
 from tenants.context import tenant_context
 from tenants.models import Membership, Tenant
 from tenants.seats import SeatLimitError
 from tests.conftest import PASSWORD, ClientFactory
+from tests.totp import totp_code
 
 LINK = re.compile(r"http://acme\.localhost(/invitations/[^\s/]+/)")
 
@@ -81,6 +86,11 @@ def test_an_admin_invites_by_email_with_a_link_on_the_workspace_host(
         ("not an email", "member", "Enter a valid email address."),
         ("someone@example.com", "owner", "Select a valid choice."),
         ("mia@acme.test", "member", "mia@acme.test is already a member of Acme Inc."),
+        (
+            "a" * 60 + "@" + "b" * 60 + "." + "c" * 60 + "." + "d" * 60 + ".example.com",
+            "member",
+            "Ensure this value has at most 254 characters",
+        ),
     ],
 )
 def test_a_bad_invitation_is_refused_with_the_reason_and_sends_nothing(
@@ -154,6 +164,52 @@ def test_a_newcomer_accepts_creates_an_account_and_is_in(
     assert AuditAction.INVITATION_ACCEPTED in _actions(tenant)
 
 
+def test_a_name_given_on_several_lines_is_kept_on_one_and_the_invitations_still_go(
+    client_on: ClientFactory,
+    tenant: Tenant,
+    admin: User,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    path = _invite(client_on, tenant, admin, django_capture_on_commit_callbacks)
+    client_on(tenant).post(
+        path,
+        {
+            "full_name": "Nina\r\nNew\t",
+            "password1": "a long passphrase",
+            "password2": "a long passphrase",
+        },
+    )
+    nina = User.objects.get(email="newcomer@example.com")
+    assert nina.full_name == "Nina New"
+    Membership.objects.filter(user=nina, tenant=tenant).update(role="admin")
+
+    # What she sends carries her name in a one-line subject.
+    _invite(client_on, tenant, nina, django_capture_on_commit_callbacks, email="next@example.com")
+    assert mail.outbox[-1].subject == "Nina New invited you to Acme Inc on Strata"
+    assert "Nina New (newcomer@example.com) invited you" in str(mail.outbox[-1].body)
+
+
+def test_a_revoke_that_arrives_after_the_acceptance_changes_nothing(
+    client_on: ClientFactory,
+    tenant: Tenant,
+    admin: User,
+    rf: RequestFactory,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    path = _invite(client_on, tenant, admin, django_capture_on_commit_callbacks)
+    with tenant_context(tenant):
+        seen_by_admin = Invitation.objects.get()  # the admin's page, loaded before
+    client_on(tenant).post(
+        path,
+        {"full_name": "Nina", "password1": "a long passphrase", "password2": "a long passphrase"},
+    )
+
+    with tenant_context(tenant), pytest.raises(ValidationError, match="Only pending"):
+        invitation_revoke(invitation=seen_by_admin, acting_user=admin, request=rf.post("/"))
+
+    assert _invitations(tenant) == [("newcomer@example.com", InvitationStatus.ACCEPTED)]
+
+
 def test_someone_with_an_account_joins_with_their_password(
     client_on: ClientFactory,
     tenant: Tenant,
@@ -171,10 +227,91 @@ def test_someone_with_an_account_joins_with_their_password(
     assert "That is not the password of this account." in wrong.content.decode()
     assert not Membership.objects.filter(user=outsider, tenant=tenant).exists()
 
-    joined = browser.post(path, {"password": PASSWORD})
+    signed_in = browser.post(path, {"password": PASSWORD})
+    assert signed_in["Location"] == "/members/invitations/join/"
+    joined = browser.get(signed_in["Location"])
 
     assert joined["Location"] == "/"
     assert Membership.objects.get(user=outsider, tenant=tenant).role == "member"
+    assert browser.get("/").status_code == 200
+    assert AuditAction.INVITATION_ACCEPTED in _actions(tenant)
+
+
+def test_an_account_with_two_factor_joins_only_after_its_code(
+    client_on: ClientFactory,
+    tenant: Tenant,
+    admin: User,
+    outsider: User,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    secret = generate_totp_secret()
+    TOTP.activate(outsider, secret)
+    path = _invite(
+        client_on, tenant, admin, django_capture_on_commit_callbacks, email=outsider.email
+    )
+    browser = client_on(tenant)
+
+    asked = browser.post(path, {"password": PASSWORD})
+
+    # The password alone neither signs them in nor makes them a member.
+    assert asked["Location"] == "/accounts/2fa/authenticate/"
+    assert browser.get("/members/invitations/join/").status_code == 404
+    assert browser.get("/").status_code == 302
+    assert not Membership.objects.filter(user=outsider, tenant=tenant).exists()
+    wrong = browser.post("/accounts/2fa/authenticate/", {"code": "000000"})
+    assert wrong.status_code == 200
+    assert not Membership.objects.filter(user=outsider, tenant=tenant).exists()
+
+    browser.post(path, {"password": PASSWORD})
+    signed_in = browser.post("/accounts/2fa/authenticate/", {"code": totp_code(secret)})
+    assert signed_in["Location"] == "/members/invitations/join/"
+    assert browser.get(signed_in["Location"])["Location"] == "/"
+    assert Membership.objects.get(user=outsider, tenant=tenant).role == "member"
+
+
+def test_an_invitation_to_an_accounts_other_verified_address_joins_that_account(
+    client_on: ClientFactory,
+    tenant: Tenant,
+    admin: User,
+    outsider: User,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    EmailAddress.objects.create(user=outsider, email="olga@work.example", verified=True)
+    path = _invite(
+        client_on, tenant, admin, django_capture_on_commit_callbacks, email="olga@work.example"
+    )
+    browser = client_on(tenant)
+
+    page = browser.get(path)
+    assert page.context["has_account"] is True
+    signed_in = browser.post(path, {"password": PASSWORD})
+    browser.get(signed_in["Location"])
+
+    assert Membership.objects.get(tenant=tenant, user__email=outsider.email).user == outsider
+    assert not User.objects.filter(email="olga@work.example").exists()
+
+
+def test_an_invitation_withdrawn_while_signing_in_admits_no_one(
+    client_on: ClientFactory,
+    tenant: Tenant,
+    admin: User,
+    outsider: User,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    path = _invite(
+        client_on, tenant, admin, django_capture_on_commit_callbacks, email=outsider.email
+    )
+    browser = client_on(tenant)
+    signed_in = browser.post(path, {"password": PASSWORD})
+    with tenant_context(tenant):
+        Invitation.objects.update(status=InvitationStatus.REVOKED)
+
+    refused = browser.get(signed_in["Location"])
+
+    assert refused.status_code == 410
+    assert "withdrawn" in refused.content.decode()
+    assert not Membership.objects.filter(user=outsider, tenant=tenant).exists()
+    assert browser.get("/").status_code == 302  # and no longer signed in there
 
 
 def test_a_weak_password_is_refused_with_the_reason(

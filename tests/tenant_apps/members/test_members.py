@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.messages import get_messages
-from django.test import Client
+from django.core.exceptions import ValidationError
+from django.test import Client, RequestFactory
 from rest_framework.views import APIView
 
 from shared_apps.accounts.models import User
 from tenant_apps.audit.models import AuditAction, AuditEntry
+from tenant_apps.members import services
 from tenants.access import TenantAPIView
 from tenants.context import tenant_context
 from tenants.models import Membership, Tenant
@@ -96,16 +98,60 @@ def test_a_second_owner_can_go_but_not_the_last_one(
     client_on: ClientFactory, tenant: Tenant, owner: User, admin: User
 ) -> None:
     Membership.objects.filter(user=admin, tenant=tenant).update(role=Role.OWNER)
-    client = client_on(tenant, owner)
+    second = client_on(tenant, admin)
+    first = client_on(tenant, owner)
 
-    client.post(f"/members/{_membership(admin, tenant).public_id}/role/", {"role": "member"})
+    # With two owners, one may demote the other, and one may leave.
+    first.post(f"/members/{_membership(admin, tenant).public_id}/role/", {"role": "member"})
     assert _role(admin, tenant) == Role.MEMBER
+    Membership.objects.filter(user=admin, tenant=tenant).update(role=Role.OWNER)
+    assert second.post("/members/leave/")["Location"] == "http://localhost/accounts/"
+    assert _role(admin, tenant) is None
 
-    admins_client = client_on(tenant, admin)
-    assert (
-        admins_client.post(f"/members/{_membership(owner, tenant).public_id}/remove/").status_code
-        == 403
-    )
+    # Now the first is the last: neither leaving nor stepping down works.
+    first.post("/members/leave/")
+    first.post(f"/members/{_membership(owner, tenant).public_id}/role/", {"role": "admin"})
+    assert _role(owner, tenant) == Role.OWNER
+
+
+def test_checks_see_changes_committed_since_the_page_was_loaded(
+    tenant: Tenant, owner: User, admin: User, member: User, rf: RequestFactory
+) -> None:
+    # An admin's page still shows Mia as a member while the owner hands her ownership; the
+    # admin's "remove" then arrives. It must see Mia as she is now, an owner, and stop.
+    seen_by_admin = _membership(member, tenant)
+    admin_membership = _membership(admin, tenant)
+    request = rf.post("/")
+    with tenant_context(tenant):
+        services.ownership_transfer(
+            to=_membership(member, tenant), acting=_membership(owner, tenant), request=request
+        )
+        with pytest.raises(ValidationError, match="Only an owner can change or remove"):
+            services.membership_remove(
+                membership=seen_by_admin, acting=admin_membership, request=request
+            )
+        with pytest.raises(ValidationError, match="Only an owner can change or remove"):
+            services.membership_change_role(
+                membership=seen_by_admin, role=Role.VIEWER, acting=admin_membership,
+                request=request,
+            )  # fmt: skip
+
+    assert _role(member, tenant) == Role.OWNER
+
+
+def test_acting_on_someone_who_has_just_left_says_so(
+    tenant: Tenant, admin: User, member: User, rf: RequestFactory
+) -> None:
+    seen = _membership(member, tenant)
+    Membership.objects.filter(pk=seen.pk).delete()
+
+    with tenant_context(tenant), pytest.raises(ValidationError, match="no longer a member"):
+        services.membership_change_role(
+            membership=seen,
+            role=Role.VIEWER,
+            acting=_membership(admin, tenant),
+            request=rf.post("/"),
+        )
 
 
 def test_ownership_is_transferred_and_the_old_owner_becomes_admin(
