@@ -186,3 +186,26 @@ class TaskCanaryReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.token}/{self.step} {self.kind} in {self.schema_name}"
+
+
+class SchemaBlueprint(models.Model):
+    """The captured structure of a tenant schema at one migration state (tenants.schemas)."""
+
+    fingerprint = models.CharField(max_length=32, unique=True)
+    statements = models.JSONField()
+    created_at = models.DateTimeField(db_default=Now(), editable=False)
+
+    def __str__(self) -> str:
+        return f"blueprint {self.fingerprint} ({len(self.statements)} statements)"
+
+
+class SpareSchema(models.Model):
+    """A ready, empty tenant schema waiting to be claimed by a new tenant (tenants.pool)."""
+
+    schema_name = models.CharField(max_length=63, unique=True)
+    # The migrations the schema is at; only spares at the code's head are handed out.
+    fingerprint = models.CharField(max_length=32, db_index=True)
+    created_at = models.DateTimeField(db_default=Now(), editable=False)
+
+    def __str__(self) -> str:
+        return self.schema_name

@@ -6,13 +6,12 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
-from tenants.context import tenant_connection
 from tenants.hosts import primary_host_for_slug
 from tenants.models import Domain, Membership, Tenant
+from tenants.pool import schema_claim
 from tenants.roles import Role
 from tenants.slugs import normalize_slug, validate_slug
 
@@ -26,6 +25,7 @@ class ProvisionedTenant:
     tenant: Tenant
     owner: AbstractBaseUser
     owner_created: bool
+    schema_source: str  # "pool" or "blueprint" (tenants.pool)
 
 
 def tenant_slug_clean(slug: str) -> str:
@@ -57,32 +57,15 @@ def _clean_email(email: str) -> str:
     return email
 
 
-def schema_create(schema_name: str) -> None:
-    """Create `schema_name` and migrate it to head, inside the caller's transaction.
+def tenant_provision(
+    *, slug: str, name: str, owner_email: str, owner_password: str | None = None
+) -> ProvisionedTenant:
+    """Create a tenant with its schema, primary domain and owner, all or nothing.
 
-    PostgreSQL DDL is transactional, so a rollback after this leaves no schema behind.
+    The schema is a spare from the pool or the blueprint replayed (tenants.pool): no migration
+    runs here, so this is fit for a request. `owner_password` is set only on an owner account
+    created here; an existing account keeps its own.
     """
-    connection = tenant_connection()
-    if not connection.in_atomic_block:
-        # Outside a transaction django-tenants commits after migrating: no rollback possible.
-        raise RuntimeError("schema_create() must run inside transaction.atomic()")
-    with connection.cursor() as cursor:
-        cursor.execute(f"CREATE SCHEMA {connection.ops.quote_name(schema_name)}")
-    try:
-        call_command(
-            "migrate_schemas",
-            tenant=True,
-            schema_name=schema_name,
-            interactive=False,
-            verbosity=0,
-        )
-    finally:
-        # A failed migration leaves the connection on a schema the rollback is about to remove.
-        connection.set_schema_to_public()
-
-
-def tenant_provision(*, slug: str, name: str, owner_email: str) -> ProvisionedTenant:
-    """Create a tenant with its schema, primary domain and owner, all or nothing."""
     name = _clean_name(name)
     try:
         owner_email = _clean_email(owner_email)
@@ -96,9 +79,11 @@ def tenant_provision(*, slug: str, name: str, owner_email: str) -> ProvisionedTe
             owner = user_model._default_manager.filter(email=owner_email).first()
             owner_created = owner is None
             if owner is None:
-                owner = user_model._default_manager.create_user(email=owner_email)
-            tenant = Tenant.objects.create(slug=slug, name=name)
-            schema_create(tenant.schema_name)
+                owner = user_model._default_manager.create_user(
+                    email=owner_email, password=owner_password
+                )
+            schema = schema_claim()
+            tenant = Tenant.objects.create(slug=slug, name=name, schema_name=schema.name)
             Domain.objects.create(
                 tenant=tenant, domain=primary_host_for_slug(slug), is_primary=True
             )
@@ -112,5 +97,7 @@ def tenant_provision(*, slug: str, name: str, owner_email: str) -> ProvisionedTe
             "nothing was created. Try again.",
             code="conflict",
         ) from None
-    logger.info("provisioned tenant %s (%s)", slug, tenant.schema_name)
-    return ProvisionedTenant(tenant=tenant, owner=owner, owner_created=owner_created)
+    logger.info("provisioned tenant %s (%s, from the %s)", slug, tenant.schema_name, schema.source)
+    return ProvisionedTenant(
+        tenant=tenant, owner=owner, owner_created=owner_created, schema_source=schema.source
+    )

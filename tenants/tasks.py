@@ -12,6 +12,7 @@ from celery import current_app
 from django.db import connection, models
 from django.utils import timezone
 
+from tenants import pool as schema_pool
 from tenants.background import (
     StrataTask,
     TaskScope,
@@ -132,3 +133,10 @@ def _canary_task(declare: Callable[..., Callable[[Callable[..., str]], Any]], na
 # Diagnostics (check_tasks, the test suite): each records the schema the database ran it in.
 tenant_canary = _canary_task(tenant_task, "tenants.tenant_canary")
 platform_canary = _canary_task(platform_task, "tenants.platform_canary")
+
+
+# Not retried: the next claim or the next beat tick refills anyway.
+@platform_task(name="tenants.pool_refill", autoretry_for=())
+def pool_refill() -> int:
+    """Top the pool of spare schemas up to STRATA_POOL_SIZE."""
+    return schema_pool.pool_refill()

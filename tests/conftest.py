@@ -25,6 +25,7 @@ from tenants import routing
 from tenants.context import schema_context, tenant_context
 from tenants.hosts import primary_host_for_slug
 from tenants.models import Membership, Tenant
+from tenants.pool import template_refresh
 from tenants.roles import Role
 from tenants.services import tenant_provision
 from tests.servers import LiveServer, start_live_server
@@ -68,6 +69,9 @@ def django_db_setup(
         config = setup_databases(
             verbosity=request.config.option.verbose, interactive=False, keepdb=keepdb
         )
+        # What the fleet migration does after migrating: the template and its blueprint, from
+        # which every tenant of the session is made.
+        template_refresh()
     yield
     if not keepdb:
         with django_db_blocker.unblock():

@@ -55,6 +55,8 @@ ROOT_URLCONF = "config.urls_tenant"
 TENANT_LIMIT_SET_CALLS = True
 # Who decides how many people a tenant may have (members and pending invitations): billing,
 # once it exists; see tenants.seats.
+# Spare tenant schemas kept ready for new tenants (tenants.pool); 0 turns the pool off.
+STRATA_POOL_SIZE = env_int("STRATA_POOL_SIZE", default=5, minimum=0)
 STRATA_SEAT_LIMIT_HOOK = env_str("STRATA_SEAT_LIMIT_HOOK", default="tenants.seats.no_seat_limit")
 
 SHARED_APPS = [
@@ -251,6 +253,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "schedule": crontab(hour=3, minute=17),
     },
     "purge-outbox": {"task": "mail.purge_outbox", "schedule": crontab(hour=3, minute=23)},
+    # Claims refill the pool at once; this catches refills that failed or were skipped.
+    "pool-refill": {"task": "tenants.pool_refill", "schedule": 60.0},
 }
 # Beat's record of when each job last ran; a directory that exists on any machine by default.
 CELERY_BEAT_SCHEDULE_FILENAME = env_str(

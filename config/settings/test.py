@@ -12,13 +12,15 @@ os.environ["CELERY_BROKER_URL"] = os.environ.get(
     "TEST_CELERY_BROKER_URL", "redis://127.0.0.1:6379/13"
 )
 
-from config.env import env_bool, env_float, env_str
+from config.env import env_bool, env_float, env_int, env_str
 
 from .base import *  # noqa: F403
 from .base import CELERY_BEAT_SCHEDULE, DATABASES
 
 DATABASES["default"]["TEST"] = {"NAME": "strata_test"}
 
+# A small pool: enough to show claims and refills, cheap to fill.
+STRATA_POOL_SIZE = env_int("STRATA_POOL_SIZE", default=2)
 # Fast hashing: tests create users, they do not guard real passwords.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # In-process tests run tasks eagerly and read django.core.mail.outbox; tests with a real worker

@@ -7,13 +7,14 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django_tenants.signals import schema_migrated
+from django.db.models.signals import post_save
 from pytest_django import DjangoDbBlocker
 
 from shared_apps.accounts.models import User
-from tenants.models import SCHEMA_PREFIX, Domain, Membership, Tenant
+from tenants.models import SCHEMA_PREFIX, Domain, Membership, SpareSchema, Tenant
+from tenants.pool import pool_refill, schema_claim
 from tenants.roles import Role
-from tenants.services import schema_create, tenant_provision
+from tenants.services import tenant_provision
 
 
 def _schemas() -> set[str]:
@@ -96,38 +97,47 @@ def test_bad_names_and_emails_are_refused(db: None, name: str, email: str, messa
 
 
 @pytest.fixture
-def failing_after_migrations() -> Iterator[None]:
-    """Make provisioning fail after the schema is created and migrated (the worst moment)."""
+def failing_at_the_last_step() -> Iterator[None]:
+    """Make provisioning fail once the schema exists and the rows are written (the worst
+    moment): the owner's membership is the last thing provisioning saves."""
 
-    def explode(**kwargs: Any) -> None:
-        raise RuntimeError("disk full (simulated after migrations)")
+    def explode(sender: type[Membership], **kwargs: Any) -> None:
+        raise RuntimeError("disk full (simulated at the last step)")
 
-    schema_migrated.connect(explode, dispatch_uid="test-explode")
+    post_save.connect(explode, sender=Membership, dispatch_uid="test-explode")
     yield
-    schema_migrated.disconnect(dispatch_uid="test-explode")
+    post_save.disconnect(sender=Membership, dispatch_uid="test-explode")
 
 
-@pytest.mark.usefixtures("failing_after_migrations")
-def test_a_failed_provisioning_leaves_no_schema_and_no_rows(db: None) -> None:
+@pytest.mark.parametrize("pool", ["empty", "full"])
+@pytest.mark.usefixtures("failing_at_the_last_step")
+def test_a_failed_provisioning_leaves_no_schema_and_no_rows(db: None, pool: str) -> None:
+    if pool == "full":
+        pool_refill(1)
+    spares = list(SpareSchema.objects.values_list("schema_name", flat=True))
     before = (_schemas(), Tenant.objects.count(), Domain.objects.count(), User.objects.count())
 
     with pytest.raises(RuntimeError, match="disk full"):
         tenant_provision(slug="doomed", name="Doomed", owner_email="doomed@owner.test")
 
     after = (_schemas(), Tenant.objects.count(), Domain.objects.count(), User.objects.count())
-    assert after == before
+    assert after == before  # a blueprint schema is gone with the rollback...
+    # ...and a claimed spare is back in the pool.
+    assert list(SpareSchema.objects.values_list("schema_name", flat=True)) == spares
     assert not User.objects.filter(email="doomed@owner.test").exists()
 
 
-def test_schema_creation_refuses_to_run_outside_a_transaction(
+def test_claiming_a_schema_refuses_to_run_outside_a_transaction(
     django_db_blocker: DjangoDbBlocker,
 ) -> None:
     # No `db` fixture: this test runs in autocommit, where a failure could not be rolled back.
+    with django_db_blocker.unblock():
+        before = _schemas()
     with django_db_blocker.unblock(), pytest.raises(RuntimeError, match=r"transaction\.atomic"):
-        schema_create("t_never_created")
+        schema_claim()
 
     with django_db_blocker.unblock():
-        assert "t_never_created" not in _schemas()
+        assert _schemas() == before
 
 
 def test_a_slug_whose_host_is_already_a_custom_domain_is_refused(tenant: Tenant) -> None:
