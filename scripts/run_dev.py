@@ -94,8 +94,8 @@ def main() -> int:
             "REDIS_URL not set: cache and sessions use local memory (one process), and "
             "background tasks run eagerly inside the request that enqueues them (no worker)"
         )
-    say("Migrating the public schema and every tenant schema")
-    manage("migrate_schemas", "--noinput")
+    say("Migrating public, the template (new tenants' blueprint) and every tenant schema")
+    manage("migrate_fleet")
     say("Seeding the demo")
     manage("seed_demo", "--port", PORT)
     worker = None
