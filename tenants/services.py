@@ -8,11 +8,13 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 
 from tenants.hosts import primary_host_for_slug
 from tenants.models import Domain, Membership, Tenant
 from tenants.pool import schema_claim
 from tenants.roles import Role
+from tenants.signals import tenant_provisioned
 from tenants.slugs import normalize_slug, validate_slug
 
 logger = logging.getLogger(__name__)
@@ -58,7 +60,12 @@ def _clean_email(email: str) -> str:
 
 
 def tenant_provision(
-    *, slug: str, name: str, owner_email: str, owner_password: str | None = None
+    *,
+    slug: str,
+    name: str,
+    owner_email: str,
+    owner_password: str | None = None,
+    request: HttpRequest | None = None,
 ) -> ProvisionedTenant:
     """Create a tenant with its schema, primary domain and owner, all or nothing.
 
@@ -88,6 +95,7 @@ def tenant_provision(
                 tenant=tenant, domain=primary_host_for_slug(slug), is_primary=True
             )
             Membership.objects.create(user=owner, tenant=tenant, role=Role.OWNER)
+            tenant_provisioned.send(Tenant, tenant=tenant, owner=owner, request=request)
     except IntegrityError:
         # Lost a race to a concurrent provisioning: for the slug or its host (say which), or for
         # the same new owner. Nothing of this attempt remains either way.

@@ -21,6 +21,7 @@ from pytest_django import DjangoDbBlocker, Settings
 
 from shared_apps.accounts.models import User
 from shared_apps.accounts.services import user_email_mark_verified
+from tenant_apps.audit.models import AuditEntry
 from tenants import routing
 from tenants.context import schema_context, tenant_context
 from tenants.hosts import primary_host_for_slug
@@ -111,6 +112,9 @@ def world(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> World:
             Membership.objects.update_or_create(
                 user=people[persona], tenant=workspace, defaults={"role": role}
             )
+        for workspace in (acme, globex):  # tests read the log from a clean start
+            with tenant_context(workspace):
+                AuditEntry.objects.all().delete()
     return World(
         tenant_id=acme.pk,
         other_tenant_id=globex.pk,

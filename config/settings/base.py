@@ -356,6 +356,8 @@ ALLAUTH_TRUSTED_PROXY_COUNT = env_int("STRATA_TRUSTED_PROXY_COUNT", default=0, m
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
     "login": "30/m/ip",
+    # New workspaces from one network (the public sign-up form).
+    "signup": "10/h/ip",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
     "confirm_email": "1/3m/key",

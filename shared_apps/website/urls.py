@@ -6,4 +6,7 @@ app_name = "website"
 
 urlpatterns = [
     path("", views.landing, name="landing"),
+    path("pricing/", views.pricing, name="pricing"),
+    path("signup/", views.signup, name="signup"),
+    path("signup/subdomain/", views.subdomain_check, name="subdomain_check"),
 ]

@@ -22,6 +22,18 @@ class AuditAction(models.TextChoices):
     INVITATION_RESENT = "invitation.resent", "Invitation resent"
     INVITATION_REVOKED = "invitation.revoked", "Invitation revoked"
     INVITATION_ACCEPTED = "invitation.accepted", "Invitation accepted"
+    WORKSPACE_CREATED = "workspace.created", "Workspace created"
+    WORKSPACE_SUSPENDED = "workspace.suspended", "Workspace suspended"
+    WORKSPACE_REACTIVATED = "workspace.reactivated", "Workspace reactivated"
+    WORKSPACE_RENAMED = "workspace.renamed", "Subdomain changed"
+    WORKSPACE_ARCHIVED = "workspace.archived", "Workspace archived"
+    WORKSPACE_RESTORED = "workspace.restored", "Workspace restored"
+    WORKSPACE_EXPORTED = "workspace.exported", "Workspace exported"
+    DOMAIN_ADDED = "domain.added", "Domain added"
+    DOMAIN_VERIFIED = "domain.verified", "Domain verified"
+    DOMAIN_REMOVED = "domain.removed", "Domain removed"
+    IMPERSONATION_STARTED = "impersonation.started", "Operator impersonation started"
+    IMPERSONATION_ENDED = "impersonation.ended", "Operator impersonation ended"
 
 
 class AuditEntry(models.Model):

@@ -17,7 +17,8 @@ from shared_apps.accounts.models import User
 from tenant_apps.audit.models import AuditAction
 from tenant_apps.audit.services import audit_record
 from tenants.context import tenant_context
-from tenants.models import Membership
+from tenants.models import Membership, Tenant
+from tenants.signals import tenant_provisioned
 
 
 def _tenant_request(request: HttpRequest | None) -> bool:
@@ -91,7 +92,21 @@ def _second_step_failed(
         )
 
 
+def _workspace_created(
+    sender: Any, tenant: Tenant, owner: User, request: HttpRequest | None = None, **kwargs: Any
+) -> None:
+    with tenant_context(tenant):
+        audit_record(
+            action=AuditAction.WORKSPACE_CREATED,
+            actor=owner,
+            target=tenant.slug,
+            request=request,
+            name=tenant.name,
+        )
+
+
 def connect() -> None:
+    tenant_provisioned.connect(_workspace_created, dispatch_uid="audit-workspace-created")
     user_logged_in.connect(_logged_in, dispatch_uid="audit-logged-in")
     user_login_failed.connect(_login_failed, dispatch_uid="audit-login-failed")
     authenticator_added.connect(_mfa_added, dispatch_uid="audit-mfa-added")
