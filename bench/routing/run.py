@@ -14,7 +14,6 @@ import contextlib
 import http.client
 import json
 import os
-import platform
 import re
 import shutil
 import signal
@@ -23,7 +22,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -33,7 +31,6 @@ from importlib.metadata import version
 from pathlib import Path
 from types import FrameType
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import redis
@@ -43,21 +40,33 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # run as a script from anywhere: bench.* must import
     sys.path.insert(0, str(ROOT))
 
-from bench.routing import search_path_cost  # noqa: E402 - needs ROOT on sys.path first
+from bench import common  # noqa: E402 - needs ROOT on sys.path first
+from bench.common import (  # noqa: E402
+    DOC,
+    BenchError,
+    bullet,
+    database_url,
+    drop_database,
+    numbered,
+    paragraph,
+    plural,
+    positive,
+    run,
+    say,
+    tail,
+    write_section,
+)
+from bench.routing import search_path_cost  # noqa: E402
 
-DOC = ROOT / "docs" / "performance.md"
 WRK_SCRIPT = Path(__file__).with_name("wrk_report.lua")
-DOC_WIDTH = 100
 
-DEFAULT_SERVER_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+DEFAULT_SERVER_URL = common.DEFAULT_SERVER_URL
 # A Redis database of the benchmark's own: the test suite uses 15.
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
 DATABASE_PREFIX = "strata_bench_routing"
 TENANT_SLUG = "acme"
 # A tenant's host for stock and Strata, an allowed host for plain: every variant gets the same.
 HOST = "acme.localhost"
-# Signs nothing that outlives the run.
-THROWAWAY_DJANGO_KEY = "bench-only-insecure-key"
 # As many rows as bench_seed creates, in the bench app's table.
 ITEM_ROWS = 20
 ITEM_TABLE = "benchapp_item"
@@ -86,10 +95,6 @@ TARGET_NODB_EXTRA_SQL = 0
 # Variables that Strata's settings (or this benchmark) read: reset for every child process, so a
 # developer's shell cannot change what is measured.
 _OWN_VARIABLES = ("DJANGO_", "DATABASE_", "REDIS_", "STRATA_", "BENCH_")
-
-
-class BenchError(RuntimeError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -171,29 +176,6 @@ class Reply:
     body: bytes
 
 
-def say(message: str, *, end: str = "\n") -> None:
-    print(message, end=end, flush=True)
-
-
-def tail(text: str, lines: int = 40) -> str:
-    return "\n".join(text.splitlines()[-lines:])
-
-
-def run(args: Sequence[str], *, timeout: float, env: dict[str, str] | None = None) -> str:
-    """Run a command to completion within `timeout`; its output, or BenchError with it."""
-    try:
-        done = subprocess.run(
-            args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
-        )
-    except subprocess.TimeoutExpired:
-        raise BenchError(f"{' '.join(args)} did not finish within {timeout:.0f} s") from None
-    if done.returncode != 0:
-        raise BenchError(
-            f"{' '.join(args)} exited with {done.returncode}:\n{tail(done.stdout + done.stderr)}"
-        )
-    return done.stdout
-
-
 # --- Tools and environment -------------------------------------------------------------------
 
 
@@ -221,10 +203,6 @@ def ensure_wrk() -> str:
     return found
 
 
-def database_url(server_url: str, name: str) -> str:
-    return urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
-
-
 def child_env(
     config: Config, variant: Variant, *, settings: str | None = None, count_sql: bool = False
 ) -> dict[str, str]:
@@ -232,7 +210,7 @@ def child_env(
     env.update(
         DJANGO_SETTINGS_MODULE=settings or variant.settings,
         DATABASE_URL=database_url(config.server_url, variant.database),
-        DJANGO_SECRET_KEY=THROWAWAY_DJANGO_KEY,
+        DJANGO_SECRET_KEY=common.THROWAWAY_DJANGO_KEY,
         REDIS_URL=config.redis_url,
     )
     if count_sql:
@@ -245,15 +223,6 @@ def child_env(
 
 def admin_connection(config: Config) -> psycopg.Connection[tuple[Any, ...]]:
     return psycopg.connect(config.server_url, autocommit=True, connect_timeout=5)
-
-
-def drop_database(admin: psycopg.Connection[tuple[Any, ...]], name: str) -> None:
-    admin.execute(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-        "WHERE datname = %s AND pid <> pg_backend_pid()",
-        [name],
-    )
-    admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
 
 
 def drop_databases(config: Config) -> None:
@@ -581,16 +550,7 @@ class Environment:
 
 
 def describe_environment(config: Config, admin: psycopg.Connection[tuple[Any, ...]]) -> Environment:
-    cpuinfo = Path("/proc/cpuinfo").read_text()
-    model = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.MULTILINE)
-    meminfo = Path("/proc/meminfo").read_text()
-    memory = re.search(r"^MemTotal:\s*(\d+) kB", meminfo, re.MULTILINE)
-    gib = int(memory[1]) / 2**20 if memory else 0.0
-    machine = (
-        f"{os.cpu_count()} cores ({model[1].strip() if model else 'unknown CPU'}), "
-        f"{gib:.1f} GiB RAM, Linux {platform.release()}"
-    )
-    row = admin.execute("SHOW server_version").fetchone()
+    machine = common.machine()
     client = redis.Redis.from_url(config.redis_url, socket_timeout=5, socket_connect_timeout=5)
     try:
         redis_version = str(client.info("server")["redis_version"])
@@ -601,14 +561,14 @@ def describe_environment(config: Config, admin: psycopg.Connection[tuple[Any, ..
     ).stdout
     wrk_version = re.search(r"wrk (\S+)", wrk_banner)
     versions = [
-        ("Python", platform.python_version()),
+        ("Python", common.python_version()),
         ("Django", version("django")),
         ("django-tenants", version("django-tenants")),
         ("Django REST framework", version("djangorestframework")),
         ("gunicorn", version("gunicorn")),
         ("psycopg", version("psycopg")),
         ("django-redis", version("django-redis")),
-        ("PostgreSQL server", str(row[0]) if row else "unknown"),
+        ("PostgreSQL server", common.server_version(admin)),
         ("Redis server", redis_version),
         ("wrk", wrk_version[1] if wrk_version else "unknown"),
     ]
@@ -720,30 +680,6 @@ def statements_table(sql_counts: dict[Pair, SqlCount]) -> tuple[list[str], list[
                     f"{count.server_side:.2f} seen by PostgreSQL"
                 )
     return lines, mismatches
-
-
-def paragraph(text: str, *, first: str = "", rest: str = "") -> list[str]:
-    """`text` wrapped for the document, never breaking a word or a hyphenated name."""
-    return textwrap.wrap(
-        " ".join(text.split()),
-        width=DOC_WIDTH,
-        initial_indent=first,
-        subsequent_indent=rest,
-        break_long_words=False,
-        break_on_hyphens=False,
-    )
-
-
-def bullet(text: str) -> list[str]:
-    return paragraph(text, first="- ", rest="  ")
-
-
-def numbered(number: int, text: str) -> list[str]:
-    return paragraph(text, first=f"{number}. ", rest="   ")
-
-
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
 def render_section(
@@ -882,15 +818,6 @@ def render_section(
     return "\n".join(out)
 
 
-_TITLE = """# Performance
-
-Measurements of Strata on one machine: what a part of the request path costs and whether it
-meets its target. Each section says how it was measured and how to reproduce it; numbers from
-different machines do not compare.
-
-"""
-
-
 def set_cost_lines(
     samples: dict[Pair, list[Sample]], cost: search_path_cost.SearchPathCost
 ) -> list[str]:
@@ -956,28 +883,7 @@ def set_cost_lines(
     return out
 
 
-def write_section(section: str) -> None:
-    """Replace the Routing section of docs/performance.md, keeping every other section."""
-    text = DOC.read_text() if DOC.exists() else _TITLE
-    start = text.find("\n## Routing\n")
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        following = text.find("\n## ", start + 1)
-        rest = "" if following == -1 else "\n" + text[following + 1 :]
-        text = text[: start + 1] + section + rest
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    DOC.write_text(text)
-
-
 # --- Main ------------------------------------------------------------------------------------
-
-
-def positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is not a positive whole number")
-    return value
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -1048,7 +954,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     say("")
     say(section)
     if not args.no_doc:
-        write_section(section)
+        write_section("Routing", section)
         say(f"Wrote the Routing section of {DOC.relative_to(ROOT)}")
     return 0
 

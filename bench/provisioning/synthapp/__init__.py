@@ -1,0 +1,1 @@
+"""A synthetic tenant app with a long migration history (bench only)."""

@@ -1,0 +1,11 @@
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("synthapp", "0010_alter_card_title")]
+
+    operations = [
+        migrations.AlterField(
+            model_name="board", name="name_v2", field=models.CharField(max_length=148)
+        ),
+    ]

@@ -1,0 +1,11 @@
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("synthapp", "0052_board_status_11")]
+
+    operations = [
+        migrations.AlterField(
+            model_name="board", name="name_v3", field=models.CharField(max_length=308)
+        ),
+    ]
