@@ -1,0 +1,1 @@
+"""Fleet migrations benchmark: Strata's migrate_fleet against stock migrate_schemas."""

@@ -1,0 +1,1 @@
+"""A tenant app with one model and one pending AddField (bench only)."""
