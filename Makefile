@@ -13,7 +13,7 @@ help:
 	@echo "make run     serve the seeded demo on http://localhost:8000 and http://acme.localhost:8000"
 	@echo "make test    everything CI checks: lint, format, types, migrations, import contracts, tests"
 	@echo "make format  apply ruff's formatting and safe fixes"
-	@echo "make bench   run the benchmarks and write docs/performance.md"
+	@echo "make bench   run the benchmarks and write docs/performance.md (BENCH_ARGS=--quick: smoke test)"
 	@echo "make screenshots  run the browser journeys and refresh docs/screenshots/"
 
 # A venv when python3 has one, else pip --target (Debian without python3-venv).
@@ -55,8 +55,11 @@ imports:
 pytest:
 	$(RUN) pytest
 
+# BENCH_ARGS=--quick runs every benchmark as a smoke test (small sizes; docs/ left alone).
 bench: install
-	$(RUN) python bench/routing/run.py
+	$(RUN) python bench/routing/run.py $(if $(filter --quick,$(BENCH_ARGS)),--rounds 1 --duration 1 --no-doc)
+	$(RUN) python bench/provisioning/run.py $(BENCH_ARGS)
+	$(RUN) python bench/fleet_migrations/run.py $(BENCH_ARGS)
 
 # The browser journeys photograph each page they pass; these are the ones the docs show.
 SCREENSHOTS := sign-in not-a-member workspaces switch-workspace members invitation \
