@@ -4,13 +4,13 @@ from collections.abc import Callable
 from typing import cast
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import set_urlconf
 
 from tenants import routing
 from tenants.context import tenant_connection
-from tenants.hosts import public_hosts, split_host
+from tenants.hosts import public_hosts, split_host, tenant_site_url
 from tenants.models import Tenant, TenantStatus
 from tenants.requests import RoutedRequest
 
@@ -66,6 +66,12 @@ class TenantRoutingMiddleware:
                 return self.get_response(request)
 
             tenant = routing.resolve(hostname)
+            if isinstance(tenant, routing.Redirect):
+                connection.set_schema_to_public()
+                if tenant.active:  # a renamed workspace's former address
+                    target = tenant_site_url(request, tenant.host, request.get_full_path())
+                    return HttpResponsePermanentRedirect(target)
+                tenant = None
             if tenant is None or tenant.status != TenantStatus.ACTIVE:
                 connection.set_schema_to_public()
                 if tenant is None:

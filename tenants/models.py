@@ -47,6 +47,12 @@ class Tenant(TenantMixin):
     )
     created_at = models.DateTimeField(db_default=Now(), editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+    # Lifecycle (tenants.lifecycle): why it is suspended, when it was archived and when its
+    # data may be purged, and when someone last signed in (for operators).
+    status_reason = models.CharField(max_length=500, blank=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+    purge_after = models.DateTimeField(null=True, blank=True)
+    last_activity_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering: ClassVar[Sequence[str]] = ["name"]
@@ -69,6 +75,12 @@ class Domain(DomainMixin):
     """A host name that reaches a tenant; exactly one per tenant is primary."""
 
     created_at = models.DateTimeField(db_default=Now(), editable=False)
+    # A host routes only once verified: subdomains of the base domain are verified when made;
+    # a custom domain when its DNS TXT record shows `verification_token` (tenants.domains).
+    verified_at = models.DateTimeField(null=True, blank=True, db_default=Now())
+    verification_token = models.CharField(max_length=64, blank=True)
+    # A former subdomain after a rename: answers 301 to the primary host until then.
+    redirect_until = models.DateTimeField(null=True, blank=True)
 
     # The host as loaded from the database, so a change of host can invalidate the old route.
     loaded_host: str | None = None
@@ -209,3 +221,47 @@ class SpareSchema(models.Model):
 
     def __str__(self) -> str:
         return self.schema_name
+
+
+class PlatformAction(models.TextChoices):
+    TENANT_CREATED = "tenant.created", "Tenant created"
+    TENANT_SUSPENDED = "tenant.suspended", "Tenant suspended"
+    TENANT_REACTIVATED = "tenant.reactivated", "Tenant reactivated"
+    TENANT_RENAMED = "tenant.renamed", "Subdomain changed"
+    TENANT_ARCHIVED = "tenant.archived", "Tenant archived"
+    TENANT_RESTORED = "tenant.restored", "Tenant restored"
+    TENANT_PURGED = "tenant.purged", "Tenant purged"
+    TENANT_EXPORTED = "tenant.exported", "Tenant exported"
+    TENANT_IMPORTED = "tenant.imported", "Tenant imported"
+    IMPERSONATION_STARTED = "impersonation.started", "Impersonation started"
+    IMPERSONATION_ENDED = "impersonation.ended", "Impersonation ended"
+    OPERATOR_TOKEN_CREATED = "token.created", "Operator token created"
+    OPERATOR_TOKEN_REVOKED = "token.revoked", "Operator token revoked"
+
+
+class PlatformAuditEntry(models.Model):
+    """What platform operators (and automation) did to tenants. Kept in public; it outlives
+    the tenants it names (by slug and id at the time)."""
+
+    created_at = models.DateTimeField(db_default=Now(), editable=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=254, blank=True)
+    action = models.CharField(max_length=64, choices=PlatformAction.choices)
+    tenant_ref = models.IntegerField(null=True, blank=True)  # no FK: purged tenants stay named
+    tenant_label = models.CharField(max_length=63, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar[Sequence[str]] = ["-created_at", "-pk"]
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["-created_at"], name="tenants_platformaudit_recent"),
+            models.Index(fields=["tenant_ref", "-created_at"], name="tenants_platformaudit_tenant"),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.tenant_label}"
+        )

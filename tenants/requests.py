@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import HttpRequest
 
 if TYPE_CHECKING:
@@ -26,3 +27,17 @@ class TenantRequest(HttpRequest):
 
     tenant: Tenant
     membership: Membership
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    """The client's address as allauth's per-IP limits see it: REMOTE_ADDR, or with
+    ALLAUTH_TRUSTED_PROXY_COUNT proxies in front, the address they recorded in X-Forwarded-For.
+    """
+    from allauth.account.adapter import get_adapter
+
+    if request is None:
+        return None
+    try:
+        return str(get_adapter(request).get_client_ip(request))
+    except (PermissionDenied, ImproperlyConfigured):  # no address, or fewer hops than proxies
+        return None

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, Final
 
 from django.conf import settings
@@ -36,10 +37,28 @@ _KEY_VERSION: Final = "v1"
 # A flood of made-up host names must not grow a worker's memory without bound.
 _LOCAL_MAX_ENTRIES: Final = 20_000
 
-Route = dict[str, Any] | str  # the tenant's field values by name, or _UNKNOWN
+_REDIRECT_TO: Final = "__redirect_to__"
+_REDIRECT_UNTIL: Final = "__redirect_until__"
+
+# The tenant's field values by name; or a redirect (_REDIRECT_TO, _REDIRECT_UNTIL); or _UNKNOWN.
+Route = dict[str, Any] | str
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """A former host of a tenant (renamed): answers 301 to `host` until `until` (epoch s)."""
+
+    host: str
+    until: float
+
+    @property
+    def active(self) -> bool:
+        return time.time() < self.until
+
+
 # What this process keeps per host: expiry (monotonic), then the tenant's field names and values
-# in model order, ready for Tenant.from_db(); or expiry and None for an unknown host.
-_LocalRoute = tuple[float, tuple[list[str], list[Any]] | None]
+# in model order, ready for Tenant.from_db(); or a Redirect; or None for an unknown host.
+_LocalRoute = tuple[float, tuple[list[str], list[Any]] | Redirect | None]
 
 _local: dict[str, _LocalRoute] = {}
 
@@ -49,11 +68,36 @@ def _cache_key(host: str) -> str:
 
 
 def _load(host: str) -> Route:
-    """The route for `host` from the database (public schema)."""
+    """The route for `host` from the database (public schema): only verified hosts route."""
     fields = [field.attname for field in Tenant._meta.concrete_fields]
     with schema_context("public"):
-        row = Tenant.objects.filter(domains__domain=host).values(*fields).first()
-    return _UNKNOWN if row is None else row
+        row = (
+            Tenant.objects.filter(
+                domains__domain=host,
+                domains__verified_at__isnull=False,
+                domains__redirect_until__isnull=True,
+            )
+            .values(*fields)
+            .first()
+        )
+        if row is not None:
+            return dict(row)
+        former = (
+            Domain.objects.filter(domain=host, redirect_until__isnull=False)
+            .values("tenant_id", "redirect_until")
+            .first()
+        )
+        if former is None:
+            return _UNKNOWN
+        primary = (
+            Domain.objects.filter(tenant_id=former["tenant_id"], is_primary=True)
+            .values_list("domain", flat=True)
+            .first()
+        )
+    until = former["redirect_until"]
+    if primary is None or until is None:
+        return _UNKNOWN
+    return {_REDIRECT_TO: primary, _REDIRECT_UNTIL: until.timestamp()}
 
 
 def _from_shared_cache(host: str) -> Route | None:
@@ -83,16 +127,18 @@ def _is_dns_name(host: str) -> bool:
     return len(host) <= 253 and all(0 < len(label) <= 63 for label in host.split("."))
 
 
-def _fields_of(route: Route) -> tuple[list[str], list[Any]] | None:
+def _fields_of(route: Route) -> tuple[list[str], list[Any]] | Redirect | None:
     if isinstance(route, str):
         return None
+    if _REDIRECT_TO in route:
+        return Redirect(host=str(route[_REDIRECT_TO]), until=float(route[_REDIRECT_UNTIL]))
     # By name, in the model's field order: an entry written by another version of this code
     # (a field more or less) still lands in the right fields; missing ones load on access.
     names = [f.attname for f in Tenant._meta.concrete_fields if f.attname in route]
     return names, [route[name] for name in names]
 
 
-def _fetch(host: str) -> tuple[list[str], list[Any]] | None:
+def _fetch(host: str) -> tuple[list[str], list[Any]] | Redirect | None:
     """Redis, else the database."""
     if not _is_dns_name(host):
         return None
@@ -103,8 +149,9 @@ def _fetch(host: str) -> tuple[list[str], list[Any]] | None:
     return _fields_of(route)
 
 
-def resolve(host: str) -> Tenant | None:
-    """The tenant `host` belongs to, or None. `host` is lower-case without a port."""
+def resolve(host: str) -> Tenant | Redirect | None:
+    """The tenant `host` belongs to, a Redirect for a former host, or None. `host` is
+    lower-case without a port."""
     now = time.monotonic()
     entry = _local.get(host)
     if entry is None or entry[0] <= now:
@@ -112,8 +159,8 @@ def resolve(host: str) -> Tenant | None:
             _local.clear()
         entry = _local[host] = (now + settings.STRATA_ROUTING_LOCAL_TTL, _fetch(host))
     fields = entry[1]
-    if fields is None:
-        return None
+    if fields is None or isinstance(fields, Redirect):
+        return fields
     # A fresh instance per request: nothing a view does to it can leak into the next request.
     return Tenant.from_db(DEFAULT_DB_ALIAS, *fields)
 

@@ -8,3 +8,8 @@ from django.dispatch import Signal
 # membership exist: receivers' writes commit or roll back with it.
 # Arguments: tenant, owner, request (or None).
 tenant_provisioned = Signal()
+
+# Sent inside the transaction of a lifecycle change (tenants.lifecycle), while the tenant exists.
+# Arguments: tenant, action (a PlatformAction value), actor (a user or None), request (or
+# None), and the action's details as keyword arguments.
+tenant_lifecycle_changed = Signal()

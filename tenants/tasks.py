@@ -12,6 +12,7 @@ from celery import current_app
 from django.db import connection, models
 from django.utils import timezone
 
+from tenants import lifecycle
 from tenants import pool as schema_pool
 from tenants.background import (
     StrataTask,
@@ -21,7 +22,14 @@ from tenants.background import (
     platform_task,
     tenant_task,
 )
-from tenants.models import TaskCanaryReport, TaskEffect, TaskFailure, Tenant, TenantStatus
+from tenants.models import (
+    Domain,
+    TaskCanaryReport,
+    TaskEffect,
+    TaskFailure,
+    Tenant,
+    TenantStatus,
+)
 
 logger = logging.getLogger("strata.tasks")
 
@@ -140,3 +148,24 @@ platform_canary = _canary_task(platform_task, "tenants.platform_canary")
 def pool_refill() -> int:
     """Top the pool of spare schemas up to STRATA_POOL_SIZE."""
     return schema_pool.pool_refill()
+
+
+@platform_task(name="tenants.purge_archived", autoretry_for=())
+def purge_archived() -> int:
+    """Purge the archived tenants whose retention period is over."""
+    purged = 0
+    for tenant in lifecycle.tenants_due_for_purge():
+        lifecycle.tenant_purge(tenant, actor=lifecycle.Actor(label="retention policy"))
+        purged += 1
+    return purged
+
+
+@platform_task(name="tenants.forget_expired_redirects")
+def forget_expired_redirects() -> int:
+    """Drop the former hosts of renamed tenants once their redirect period is over."""
+    expired = Domain.objects.filter(redirect_until__lt=timezone.now())
+    count = 0
+    for domain in expired:  # one by one: each delete invalidates its route
+        domain.delete()
+        count += 1
+    return count

@@ -55,6 +55,10 @@ ROOT_URLCONF = "config.urls_tenant"
 TENANT_LIMIT_SET_CALLS = True
 # Who decides how many people a tenant may have (members and pending invitations): billing,
 # once it exists; see tenants.seats.
+# A renamed workspace's former subdomain answers 301 to the new one for this many days.
+STRATA_RENAME_REDIRECT_DAYS = env_int("STRATA_RENAME_REDIRECT_DAYS", default=90, minimum=0)
+# An archived workspace's data is kept this many days, then purged (tenants.purge_archived).
+STRATA_ARCHIVE_RETENTION_DAYS = env_int("STRATA_ARCHIVE_RETENTION_DAYS", default=30, minimum=0)
 # Spare tenant schemas kept ready for new tenants (tenants.pool); 0 turns the pool off.
 STRATA_POOL_SIZE = env_int("STRATA_POOL_SIZE", default=5, minimum=0)
 STRATA_SEAT_LIMIT_HOOK = env_str("STRATA_SEAT_LIMIT_HOOK", default="tenants.seats.no_seat_limit")
@@ -255,6 +259,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "purge-outbox": {"task": "mail.purge_outbox", "schedule": crontab(hour=3, minute=23)},
     # Claims refill the pool at once; this catches refills that failed or were skipped.
     "pool-refill": {"task": "tenants.pool_refill", "schedule": 60.0},
+    "purge-archived-tenants": {
+        "task": "tenants.purge_archived",
+        "schedule": crontab(hour=4, minute=7),
+    },
+    "forget-expired-redirects": {
+        "task": "tenants.forget_expired_redirects",
+        "schedule": crontab(hour=4, minute=37),
+    },
 }
 # Beat's record of when each job last ran; a directory that exists on any machine by default.
 CELERY_BEAT_SCHEDULE_FILENAME = env_str(
@@ -388,6 +400,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Uploaded files, one prefix per tenant (tenants.storage); never served directly.
+MEDIA_ROOT = env_str("STRATA_MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
+MEDIA_URL = "/media/"
 
 # --- Internationalisation --------------------------------------------------------------------
 

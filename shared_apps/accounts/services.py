@@ -2,25 +2,12 @@ from __future__ import annotations
 
 import hashlib
 
-from allauth.account.adapter import get_adapter
 from allauth.account.internal.flows.login import perform_password_login
 from allauth.account.models import EmailAddress, Login
-from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
 from shared_apps.accounts.models import User
-
-
-def client_ip(request: HttpRequest | None) -> str | None:
-    """The client's address as allauth's per-IP limits see it: REMOTE_ADDR, or with
-    ALLAUTH_TRUSTED_PROXY_COUNT proxies in front, the address they recorded in X-Forwarded-For.
-    """
-    if request is None:
-        return None
-    try:
-        return str(get_adapter(request).get_client_ip(request))
-    except (PermissionDenied, ImproperlyConfigured):  # no address, or fewer hops than proxies
-        return None
+from tenants.requests import client_ip
 
 
 def browser_of(request: HttpRequest) -> str:

@@ -17,8 +17,8 @@ from shared_apps.accounts.models import User
 from tenant_apps.audit.models import AuditAction
 from tenant_apps.audit.services import audit_record
 from tenants.context import tenant_context
-from tenants.models import Membership, Tenant
-from tenants.signals import tenant_provisioned
+from tenants.models import Membership, PlatformAction, Tenant
+from tenants.signals import tenant_lifecycle_changed, tenant_provisioned
 
 
 def _tenant_request(request: HttpRequest | None) -> bool:
@@ -105,8 +105,45 @@ def _workspace_created(
         )
 
 
+# Platform actions on a tenant, as its own log names them.
+_LIFECYCLE_ACTIONS = {
+    PlatformAction.TENANT_SUSPENDED: AuditAction.WORKSPACE_SUSPENDED,
+    PlatformAction.TENANT_REACTIVATED: AuditAction.WORKSPACE_REACTIVATED,
+    PlatformAction.TENANT_RENAMED: AuditAction.WORKSPACE_RENAMED,
+    PlatformAction.TENANT_ARCHIVED: AuditAction.WORKSPACE_ARCHIVED,
+    PlatformAction.TENANT_RESTORED: AuditAction.WORKSPACE_RESTORED,
+    PlatformAction.TENANT_EXPORTED: AuditAction.WORKSPACE_EXPORTED,
+    PlatformAction.IMPERSONATION_STARTED: AuditAction.IMPERSONATION_STARTED,
+    PlatformAction.IMPERSONATION_ENDED: AuditAction.IMPERSONATION_ENDED,
+}
+
+
+def _lifecycle_changed(
+    sender: Any,
+    tenant: Tenant,
+    action: str,
+    actor: User | None,
+    request: HttpRequest | None = None,
+    **details: Any,
+) -> None:
+    audit_action = _LIFECYCLE_ACTIONS.get(PlatformAction(action))
+    if audit_action is None:
+        return
+    details.pop("signal", None)  # Django's, not the action's
+    with tenant_context(tenant):
+        audit_record(
+            action=audit_action,
+            actor=actor,
+            actor_label="" if actor is not None else "Strata operations",
+            target=tenant.slug,
+            request=request,
+            **details,
+        )
+
+
 def connect() -> None:
     tenant_provisioned.connect(_workspace_created, dispatch_uid="audit-workspace-created")
+    tenant_lifecycle_changed.connect(_lifecycle_changed, dispatch_uid="audit-lifecycle")
     user_logged_in.connect(_logged_in, dispatch_uid="audit-logged-in")
     user_login_failed.connect(_login_failed, dispatch_uid="audit-login-failed")
     authenticator_added.connect(_mfa_added, dispatch_uid="audit-mfa-added")

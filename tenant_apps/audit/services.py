@@ -5,9 +5,9 @@ from typing import Any
 from django.http import HttpRequest
 
 from shared_apps.accounts.models import User
-from shared_apps.accounts.services import client_ip
 from tenant_apps.audit.models import AuditAction, AuditEntry
 from tenants.context import tenant_connection
+from tenants.requests import client_ip
 
 LABEL_MAX_LENGTH = 254
 

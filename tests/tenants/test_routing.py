@@ -92,7 +92,7 @@ def test_a_cache_miss_costs_one_query_and_fills_the_shared_cache(tenant: Tenant)
     with CaptureQueriesContext(connection) as queries:
         resolved = routing.resolve(host)
 
-    assert resolved is not None
+    assert isinstance(resolved, Tenant)
     assert resolved.pk == tenant.pk
     assert resolved.schema_name == tenant.schema_name
     lookups = [q for q in queries.captured_queries if "search_path" not in q["sql"]]
@@ -115,12 +115,12 @@ def test_an_unknown_host_is_remembered_too(
 def test_each_request_gets_its_own_tenant_instance(tenant: Tenant) -> None:
     host = tenant.domains.get().domain
     first = routing.resolve(host)
-    assert first is not None
+    assert isinstance(first, Tenant)
     first.name = "Mutated by a careless view"
 
     second = routing.resolve(host)
 
-    assert second is not None
+    assert isinstance(second, Tenant)
     assert second.name == tenant.name
 
 
@@ -267,7 +267,7 @@ def test_a_cached_route_is_read_by_field_name(tenant: Tenant) -> None:
 
     resolved = routing.resolve(host)
 
-    assert resolved is not None
+    assert isinstance(resolved, Tenant)
     assert (resolved.pk, resolved.status, resolved.schema_name) == (
         tenant.pk,
         TenantStatus.SUSPENDED,
