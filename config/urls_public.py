@@ -7,6 +7,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("shared_apps.website.urls")),
     path("accounts/", include("shared_apps.accounts.urls_public")),
     path("accounts/", include("allauth.urls")),
+    path("operator/", include("shared_apps.operators.urls")),
+    path("api/platform/v1/", include("shared_apps.operators.api_urls")),
 ]
 
 if "debug_toolbar" in settings.INSTALLED_APPS:

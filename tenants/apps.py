@@ -6,6 +6,7 @@ class TenantsConfig(AppConfig):
     verbose_name = "Tenancy"
 
     def ready(self) -> None:
-        from tenants import routing
+        from tenants import activity, routing
 
         routing.connect_invalidation_signals()
+        activity.connect()

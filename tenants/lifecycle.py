@@ -74,7 +74,10 @@ def platform_record(
     )
 
 
-def _record(action: PlatformAction, tenant: Tenant, actor: Actor, **details: Any) -> None:
+def tenant_event_record(
+    action: PlatformAction, tenant: Tenant, actor: Actor, **details: Any
+) -> None:
+    """Record `action` on `tenant` in the platform audit log and in the tenant's own."""
     platform_record(action, actor=actor, tenant=tenant, **details)
     # The tenant's own log (tenant_apps.audit listens; tenants does not import it).
     tenant_lifecycle_changed.send(
@@ -113,7 +116,7 @@ def tenant_suspend(tenant: Tenant, *, reason: str, actor: Actor) -> Tenant:
     tenant.status = TenantStatus.SUSPENDED
     tenant.status_reason = reason
     tenant.save(update_fields=["status", "status_reason", "updated_at"])
-    _record(PlatformAction.TENANT_SUSPENDED, tenant, actor, reason=reason)
+    tenant_event_record(PlatformAction.TENANT_SUSPENDED, tenant, actor, reason=reason)
     return tenant
 
 
@@ -125,7 +128,7 @@ def tenant_reactivate(tenant: Tenant, *, actor: Actor) -> Tenant:
     tenant.status = TenantStatus.ACTIVE
     tenant.status_reason = ""
     tenant.save(update_fields=["status", "status_reason", "updated_at"])
-    _record(PlatformAction.TENANT_REACTIVATED, tenant, actor)
+    tenant_event_record(PlatformAction.TENANT_REACTIVATED, tenant, actor)
     return tenant
 
 
@@ -151,7 +154,9 @@ def tenant_rename(tenant: Tenant, *, new_slug: str, actor: Actor) -> Tenant:
     Domain.objects.create(tenant=tenant, domain=new_host, is_primary=was_primary or old is None)
     tenant.slug = new_slug
     tenant.save(update_fields=["slug", "updated_at"])
-    _record(PlatformAction.TENANT_RENAMED, tenant, actor, previous=old_slug, slug=new_slug)
+    tenant_event_record(
+        PlatformAction.TENANT_RENAMED, tenant, actor, previous=old_slug, slug=new_slug
+    )
     return tenant
 
 
@@ -169,7 +174,7 @@ def tenant_archive(tenant: Tenant, *, actor: Actor, reason: str = "") -> Tenant:
     tenant.save(
         update_fields=["status", "status_reason", "archived_at", "purge_after", "updated_at"]
     )
-    _record(
+    tenant_event_record(
         PlatformAction.TENANT_ARCHIVED, tenant, actor, purge_after=tenant.purge_after.isoformat()
     )
     return tenant
@@ -188,7 +193,7 @@ def tenant_restore(tenant: Tenant, *, actor: Actor) -> Tenant:
     tenant.save(
         update_fields=["status", "status_reason", "archived_at", "purge_after", "updated_at"]
     )
-    _record(PlatformAction.TENANT_RESTORED, tenant, actor)
+    tenant_event_record(PlatformAction.TENANT_RESTORED, tenant, actor)
     return tenant
 
 

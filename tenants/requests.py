@@ -11,6 +11,11 @@ if TYPE_CHECKING:
     from tenants.models import Membership, Tenant
 
 
+# The session key that marks a tenant-host session as an operator's impersonation (its public
+# id); set by the hop that starts it, enforced by shared_apps.operators' middleware.
+IMPERSONATION_SESSION_KEY = "strata_impersonation"
+
+
 class RoutedRequest(HttpRequest):
     """Any request once TenantRoutingMiddleware ran; `tenant` is None on the public site.
 

@@ -71,6 +71,7 @@ SHARED_APPS = [
     "shared_apps.website",
     "shared_apps.health",
     "shared_apps.mail",
+    "shared_apps.operators",
     # Content types and permissions live only in public: tenant schemas see them through the
     # search_path, so cloned or pooled schemas never carry stale copies of them.
     "django.contrib.contenttypes",
@@ -79,6 +80,7 @@ SHARED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
     # Identities are global: email addresses and authenticators live in public with the users.
     "allauth",
     "allauth.account",
@@ -306,6 +308,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "shared_apps.operators.middleware.ImpersonationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tenants.access.TenantViewGuardMiddleware",
@@ -322,6 +325,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tenants.context_processors.tenancy",
+                "shared_apps.operators.middleware.impersonation",
             ],
         },
     },
@@ -417,6 +421,13 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Strata API",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # --- Logging ---------------------------------------------------------------------------------

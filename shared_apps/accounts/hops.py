@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import caches
@@ -26,7 +27,20 @@ def _key(token: str) -> str:
     return "hop:" + hashlib.sha256(token.encode()).hexdigest()
 
 
-def hop_token_issue(*, user: User, tenant: Tenant, browser: str, now: float | None = None) -> str:
+@dataclass(frozen=True)
+class Hop:
+    user: User
+    impersonation: str = ""  # an operator's impersonation (shared_apps.operators), if any
+
+
+def hop_token_issue(
+    *,
+    user: User,
+    tenant: Tenant,
+    browser: str,
+    now: float | None = None,
+    impersonation: str = "",
+) -> str:
     """A token that signs `user` in on `tenant`'s host once, within HOP_TTL_SECONDS, in the
     browser that asked for it (`browser`: see accounts.services.browser_of), so that a token
     of one person's cannot be sent to another to sign them in as the first."""
@@ -39,6 +53,7 @@ def hop_token_issue(*, user: User, tenant: Tenant, browser: str, now: float | No
         "tenant": tenant.pk,
         "browser": browser,
         "expires": issued + HOP_TTL_SECONDS,
+        "impersonation": impersonation,
     }
     caches["global"].set(_key(token), claim, timeout=HOP_TTL_SECONDS)
     return token
@@ -46,7 +61,7 @@ def hop_token_issue(*, user: User, tenant: Tenant, browser: str, now: float | No
 
 def hop_token_redeem(
     *, token: str, tenant: Tenant, browser: str, now: float | None = None
-) -> User | None:
+) -> Hop | None:
     """The member the token was issued to, if it is fresh, unused, for `tenant` and presented
     by the browser it was issued to; else None.
 
@@ -64,4 +79,4 @@ def hop_token_redeem(
     user = User.objects.filter(pk=claim["user"], is_active=True).first()
     if user is None or membership_for(user=user, tenant=tenant) is None:
         return None
-    return user
+    return Hop(user=user, impersonation=str(claim.get("impersonation", "")))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from allauth.account import views as account_views
 from allauth.mfa.base import views as mfa_views
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -23,6 +23,7 @@ from shared_apps.accounts.services import browser_of
 from tenants.access import TenantView
 from tenants.hosts import public_site_url, tenant_site_url
 from tenants.models import Tenant
+from tenants.requests import IMPERSONATION_SESSION_KEY
 from tenants.selectors import member_tenant_by_slug, primary_host_of, workspaces_of
 
 
@@ -106,12 +107,18 @@ class HopView(TenantView):
     dangerously_allow_non_members = True  # the token is the credential; it is checked here
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        user = hop_token_redeem(
+        hop = hop_token_redeem(
             token=request.GET.get("token", ""), tenant=self.tenant, browser=browser_of(request)
         )
-        if user is None:
+        if hop is None:
             return render(request, "accounts/hop_failed.html", status=403)
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        if request.user.is_authenticated:
+            logout(request)  # whoever was signed in here, the hop's person is now
+        if hop.impersonation:
+            # Before login, which keeps a fresh session's data: the sign-in is recorded as
+            # part of the impersonation, and every later request is checked against it.
+            request.session[IMPERSONATION_SESSION_KEY] = hop.impersonation
+        login(request, hop.user, backend="django.contrib.auth.backends.ModelBackend")
         return HttpResponseRedirect("/")
 
 

@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from shared_apps.accounts.models import User
 from tenant_apps.audit.models import AuditAction, AuditEntry
 from tenants.context import tenant_connection
-from tenants.requests import client_ip
+from tenants.requests import IMPERSONATION_SESSION_KEY, client_ip
 
 LABEL_MAX_LENGTH = 254
 
@@ -24,6 +24,10 @@ def audit_record(
     """Write an audit entry in the current tenant's schema."""
     if tenant_connection().schema_name == "public":
         raise RuntimeError("audit entries belong to a tenant: record them inside its schema")
+    session = getattr(request, "session", None)
+    if session is not None and session.get(IMPERSONATION_SESSION_KEY):
+        # Done by an operator signed in as this person (shared_apps.operators).
+        details.setdefault("impersonation", session[IMPERSONATION_SESSION_KEY])
     return AuditEntry.objects.create(
         action=action,
         actor=actor,

@@ -1,0 +1,310 @@
+"""The operator REST API, /api/platform/v1/ on the apex: provisioning and lifecycle for
+automation. Operator tokens only (`Authorization: Bearer strata_op_...`); sessions do not
+count, so a browser signed in to the console cannot be led into calling it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from shared_apps.operators.models import OperatorToken
+from shared_apps.operators.services import (
+    actor_of,
+    operator_token_authenticate,
+    provision_for_customer,
+)
+from tenants import lifecycle
+from tenants.models import Tenant, TenantStatus
+from tenants.selectors import primary_host_of
+
+
+class TokenOperator:
+    """The principal of a request made with an operator token."""
+
+    is_authenticated = True
+    is_active = True
+    is_staff = False
+    pk = None
+
+    def __init__(self, token: OperatorToken) -> None:
+        self.token = token
+
+    def __str__(self) -> str:
+        return f"operator API token {self.token.name} ({self.token.prefix})"
+
+
+class OperatorTokenAuthentication(BaseAuthentication):
+    def authenticate(self, request: Request) -> tuple[TokenOperator, OperatorToken] | None:
+        scheme, _, credential = (
+            get_authorization_header(request).decode(errors="replace").partition(" ")
+        )
+        if scheme.lower() != "bearer" or not credential.strip():
+            return None
+        token = operator_token_authenticate(credential.strip())
+        if token is None:
+            raise AuthenticationFailed(
+                "This operator token is not valid, has expired or was revoked."
+            )
+        return TokenOperator(token), token
+
+    def authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="strata-operator-api"'
+
+
+class OperatorTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+    """How the OpenAPI document describes the token (drf-spectacular finds it by subclassing)."""
+
+    target_class = OperatorTokenAuthentication
+    name = "operatorToken"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An operator token: `manage.py operator_token create` or the console.",
+        }
+
+
+class HasOperatorToken(BasePermission):
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return isinstance(request.auth, OperatorToken)
+
+
+class OperatorAPIView(APIView):
+    authentication_classes = [OperatorTokenAuthentication]
+    permission_classes = [HasOperatorToken]
+
+    def actor(self) -> lifecycle.Actor:
+        return actor_of(self.request._request)
+
+
+class TenantPagination(LimitOffsetPagination):
+    default_limit = 100
+    max_limit = 1000
+
+
+class TenantSerializer(serializers.ModelSerializer[Tenant]):
+    primary_host = serializers.SerializerMethodField()
+    member_count = serializers.IntegerField(read_only=True)
+    domains: serializers.RelatedField[Any, Any, Any] = serializers.SlugRelatedField(
+        many=True, read_only=True, slug_field="domain"
+    )
+
+    class Meta:
+        model = Tenant
+        fields = [
+            "slug",
+            "name",
+            "status",
+            "status_reason",
+            "primary_host",
+            "domains",
+            "member_count",
+            "created_at",
+            "archived_at",
+            "purge_after",
+            "last_activity_at",
+        ]
+        read_only_fields = fields
+
+    def get_primary_host(self, tenant: Tenant) -> str:
+        return primary_host_of(tenant)
+
+
+class ProvisionSerializer(serializers.Serializer[Any]):
+    slug = serializers.CharField(max_length=64)
+    name = serializers.CharField(max_length=100)
+    owner_email = serializers.EmailField(max_length=254)
+
+
+class ReasonSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class RenameSerializer(serializers.Serializer[Any]):
+    slug = serializers.CharField(max_length=64)
+
+
+class PurgeSerializer(serializers.Serializer[Any]):
+    confirm = serializers.CharField(max_length=64, help_text="the tenant's subdomain, again")
+
+
+def _tenants() -> QuerySet[Tenant]:
+    return Tenant.objects.annotate(member_count=Count("memberships")).prefetch_related("domains")
+
+
+def _tenant(slug: str) -> Tenant:
+    tenant = _tenants().filter(slug=slug).first()
+    if tenant is None:
+        raise Http404
+    return tenant
+
+
+def _refused(exc: ValidationError, field: str | None = None) -> Response:
+    """A service's refusal as a 4xx: field errors for input, 409 for the tenant's state."""
+    if getattr(exc, "code", None) in {"state", "purged"}:
+        return Response({"detail": " ".join(exc.messages), "code": exc.code}, status=409)
+    key = field or "non_field_errors"
+    return Response({key: exc.messages}, status=status.HTTP_400_BAD_REQUEST)
+
+
+class TenantListView(OperatorAPIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=TenantStatus.values),
+            OpenApiParameter("search", str, description="name, subdomain or domain contains"),
+        ],
+        responses=TenantSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        tenants = _tenants().order_by("slug")
+        wanted = request.query_params.get("status", "")
+        if wanted:
+            if wanted not in TenantStatus.values:
+                return Response(
+                    {"status": [f"Choose one of {', '.join(TenantStatus.values)}."]}, 400
+                )
+            tenants = tenants.filter(status=wanted)
+        search = request.query_params.get("search", "").strip()[:200]
+        if search:
+            tenants = tenants.filter(
+                Q(name__icontains=search)
+                | Q(slug__icontains=search)
+                | Q(domains__domain__icontains=search)
+            ).distinct()
+        paginator = TenantPagination()
+        page = paginator.paginate_queryset(tenants, request, view=self)
+        return paginator.get_paginated_response(TenantSerializer(page, many=True).data)
+
+    @extend_schema(request=ProvisionSerializer, responses={201: TenantSerializer})
+    def post(self, request: Request) -> Response:
+        data = ProvisionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            result = provision_for_customer(
+                slug=data.validated_data["slug"],
+                name=data.validated_data["name"],
+                owner_email=data.validated_data["owner_email"],
+                request=request._request,
+            )
+        except ValidationError as exc:
+            field = "slug" if exc.code in {"taken", "reserved", "invalid"} else None
+            return _refused(exc, field)
+        return Response(TenantSerializer(_tenant(result.tenant.slug)).data, status=201)
+
+
+class TenantDetailView(OperatorAPIView):
+    @extend_schema(responses=TenantSerializer)
+    def get(self, request: Request, slug: str) -> Response:
+        return Response(TenantSerializer(_tenant(slug)).data)
+
+
+class TenantActionView(OperatorAPIView):
+    """POST one lifecycle action; the answer is the tenant as it is afterwards."""
+
+    action_name = ""
+    serializer: type[serializers.Serializer[Any]] | None = None
+
+    def run(self, tenant: Tenant, data: dict[str, Any]) -> Tenant | None:
+        raise NotImplementedError
+
+    def post(self, request: Request, slug: str) -> Response:
+        tenant = _tenant(slug)
+        data: dict[str, Any] = {}
+        if self.serializer is not None:
+            checked = self.serializer(data=request.data)
+            checked.is_valid(raise_exception=True)
+            data = dict(checked.validated_data)
+        try:
+            after = self.run(tenant, data)
+        except ValidationError as exc:
+            return _refused(exc, "slug" if self.action_name == "rename" else None)
+        if after is None:
+            return Response(status=204)
+        return Response(TenantSerializer(_tenant(after.slug)).data)
+
+
+def _purge(tenant: Tenant, data: dict[str, Any], actor: lifecycle.Actor) -> None:
+    if str(data["confirm"]).strip().lower() != tenant.slug:
+        raise ValidationError(f"Send confirm={tenant.slug} to purge it.")
+    lifecycle.tenant_purge(tenant, actor=actor)
+
+
+class SuspendView(TenantActionView):
+    action_name, serializer = "suspend", ReasonSerializer
+
+    @extend_schema(request=ReasonSerializer, responses=TenantSerializer, operation_id="suspend")
+    def post(self, request: Request, slug: str) -> Response:
+        return super().post(request, slug)
+
+    def run(self, tenant: Tenant, data: dict[str, Any]) -> Tenant | None:
+        return lifecycle.tenant_suspend(tenant, reason=data["reason"], actor=self.actor())
+
+
+class ReactivateView(TenantActionView):
+    action_name = "reactivate"
+
+    @extend_schema(request=None, responses=TenantSerializer, operation_id="reactivate")
+    def post(self, request: Request, slug: str) -> Response:
+        return super().post(request, slug)
+
+    def run(self, tenant: Tenant, data: dict[str, Any]) -> Tenant | None:
+        return lifecycle.tenant_reactivate(tenant, actor=self.actor())
+
+
+class RenameView(TenantActionView):
+    action_name, serializer = "rename", RenameSerializer
+
+    @extend_schema(request=RenameSerializer, responses=TenantSerializer, operation_id="rename")
+    def post(self, request: Request, slug: str) -> Response:
+        return super().post(request, slug)
+
+    def run(self, tenant: Tenant, data: dict[str, Any]) -> Tenant | None:
+        return lifecycle.tenant_rename(tenant, new_slug=data["slug"], actor=self.actor())
+
+
+class ArchiveView(TenantActionView):
+    action_name, serializer = "archive", ReasonSerializer
+
+    @extend_schema(request=ReasonSerializer, responses=TenantSerializer, operation_id="archive")
+    def post(self, request: Request, slug: str) -> Response:
+        return super().post(request, slug)
+
+    def run(self, tenant: Tenant, data: dict[str, Any]) -> Tenant | None:
+        return lifecycle.tenant_archive(tenant, reason=data["reason"], actor=self.actor())
+
+
+class RestoreView(TenantActionView):
+    action_name = "restore"
+
+    @extend_schema(request=None, responses=TenantSerializer, operation_id="restore")
+    def post(self, request: Request, slug: str) -> Response:
+        return super().post(request, slug)
+
+    def run(self, tenant: Tenant, data: dict[str, Any]) -> Tenant | None:
+        return lifecycle.tenant_restore(tenant, actor=self.actor())
+
+
+class PurgeView(TenantActionView):
+    action_name, serializer = "purge", PurgeSerializer
+
+    @extend_schema(request=PurgeSerializer, responses={204: None}, operation_id="purge")
+    def post(self, request: Request, slug: str) -> Response:
+        return super().post(request, slug)
+
+    def run(self, tenant: Tenant, data: dict[str, Any]) -> Tenant | None:
+        _purge(tenant, data, self.actor())
+        return None
