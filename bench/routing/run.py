@@ -102,7 +102,7 @@ class Variant:
     key: str
     title: str
     settings: str
-    # Served from a tenant schema: built with migrate_schemas and Strata's provisioning.
+    # Served from a tenant schema: built with migrate_fleet and Strata's provisioning.
     tenant: bool
 
     @property
@@ -245,7 +245,7 @@ def build_databases(config: Config, admin: psycopg.Connection[tuple[Any, ...]]) 
             # Built with Strata's settings and provisioning service whichever variant serves
             # it: both tenancy variants install the same apps, so their schemas are identical.
             env = child_env(config, variant, settings=STRATA.settings)
-            manage(env, "migrate_schemas", "--noinput", "-v", "0")
+            manage(env, "migrate_fleet", "--skip-pool", "-v", "0")
             manage(env, "bench_seed", "--tenant", TENANT_SLUG)
         else:
             env = child_env(config, variant)

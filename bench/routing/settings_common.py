@@ -37,9 +37,14 @@ _BASE_MIDDLEWARE = [
 _SQL_COUNTER = "bench.routing.benchapp.middleware.SqlCountMiddleware"
 
 
+# The tenant variants install Strata's app set, and allauth refuses to start without its
+# middleware; it is part of what every Strata request pays, in both tenant variants alike.
+_ALLAUTH_MIDDLEWARE = "allauth.account.middleware.AccountMiddleware"
+
+
 def middleware(routing: str | None) -> list[str]:
     """The shared stack with `routing` on top; the SQL counter above it in the counting pass."""
-    stack = [routing, *_BASE_MIDDLEWARE] if routing else list(_BASE_MIDDLEWARE)
+    stack = [routing, *_BASE_MIDDLEWARE, _ALLAUTH_MIDDLEWARE] if routing else list(_BASE_MIDDLEWARE)
     if os.environ.get("BENCH_COUNT_SQL") == "1":
         stack.insert(0, _SQL_COUNTER)
     return stack
