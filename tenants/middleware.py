@@ -4,7 +4,9 @@ from collections.abc import Callable
 from typing import cast
 
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.http.request import split_domain_port, validate_host
 from django.shortcuts import render
 from django.urls import set_urlconf
 
@@ -38,6 +40,32 @@ def _wants_json(request: HttpRequest) -> bool:
     return request.path.startswith("/api/") or request.headers.get("Accept", "").startswith(
         "application/json"
     )
+
+
+class HostValidationMiddleware:
+    """Django's ALLOWED_HOSTS, for hosts that change at run time.
+
+    A request is served only on the apex, a subdomain of it, a host in DJANGO_ALLOWED_HOSTS, or
+    a verified custom domain of a tenant (or a renamed tenant's former host): the routing
+    cache answers that last question. Anything else is a 400, before any view can build a URL
+    from the Host header. ALLOWED_HOSTS is "*" for Django because this middleware decides.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        base = settings.STRATA_BASE_DOMAIN
+        self.patterns = [base, f".{base}", *settings.STRATA_EXTRA_ALLOWED_HOSTS]
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            domain, _port = split_domain_port(request.get_host())  # syntax checked by Django
+        except DisallowedHost:
+            domain = ""
+        if not domain or not (
+            validate_host(domain, self.patterns) or routing.resolve(domain) is not None
+        ):
+            return _render_public(request, "400.html", {}, 400)
+        return self.get_response(request)
 
 
 class TenantRoutingMiddleware:

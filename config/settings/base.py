@@ -39,11 +39,10 @@ STRATA_ROUTING_LOCAL_TTL = env_float("STRATA_ROUTING_LOCAL_TTL", default=5.0)
 STRATA_ROUTING_SHARED_TTL = env_int("STRATA_ROUTING_SHARED_TTL", default=60, minimum=1)
 STRATA_ROUTING_UNKNOWN_TTL = env_int("STRATA_ROUTING_UNKNOWN_TTL", default=30, minimum=1)
 
-ALLOWED_HOSTS = [
-    STRATA_BASE_DOMAIN,
-    f".{STRATA_BASE_DOMAIN}",
-    *env_list("DJANGO_ALLOWED_HOSTS", []),
-]
+# Hosts are checked by tenants.middleware.HostValidationMiddleware: the apex, its subdomains,
+# these extra hosts, and verified custom domains (known only at run time). Anything else: 400.
+STRATA_EXTRA_ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [])
+ALLOWED_HOSTS = ["*"]
 
 TENANT_MODEL = "tenants.Tenant"
 TENANT_DOMAIN_MODEL = "tenants.Domain"
@@ -59,6 +58,10 @@ TENANT_LIMIT_SET_CALLS = True
 STRATA_RENAME_REDIRECT_DAYS = env_int("STRATA_RENAME_REDIRECT_DAYS", default=90, minimum=0)
 # An archived workspace's data is kept this many days, then purged (tenants.purge_archived).
 STRATA_ARCHIVE_RETENTION_DAYS = env_int("STRATA_ARCHIVE_RETENTION_DAYS", default=30, minimum=0)
+# How custom domains' TXT records are read: a dotted path to `f(name) -> list[str]`.
+STRATA_DNS_TXT_RESOLVER = env_str(
+    "STRATA_DNS_TXT_RESOLVER", default="tenants.domains.dns_txt_lookup"
+)
 # Spare tenant schemas kept ready for new tenants (tenants.pool); 0 turns the pool off.
 STRATA_POOL_SIZE = env_int("STRATA_POOL_SIZE", default=5, minimum=0)
 STRATA_SEAT_LIMIT_HOOK = env_str("STRATA_SEAT_LIMIT_HOOK", default="tenants.seats.no_seat_limit")
@@ -300,6 +303,7 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", default=10, minimum=1)
 MIDDLEWARE = [
     # Answers /healthz and /readyz on any host, before host validation and tenant routing.
     "shared_apps.health.middleware.HealthCheckMiddleware",
+    "tenants.middleware.HostValidationMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tenants.middleware.TenantRoutingMiddleware",

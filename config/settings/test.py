@@ -19,6 +19,8 @@ from .base import CELERY_BEAT_SCHEDULE, DATABASES
 
 DATABASES["default"]["TEST"] = {"NAME": "strata_test"}
 
+# DNS for custom domains comes from the tests' own table (tests/dns.py), never the network.
+STRATA_DNS_TXT_RESOLVER = "tests.dns.txt_records"
 # A small pool: enough to show claims and refills, cheap to fill.
 STRATA_POOL_SIZE = env_int("STRATA_POOL_SIZE", default=2)
 # Fast hashing: tests create users, they do not guard real passwords.

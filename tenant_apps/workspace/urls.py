@@ -6,4 +6,11 @@ app_name = "workspace"
 
 urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
+    path("settings/domains/", views.DomainsView.as_view(), name="domains"),
+    path(
+        "settings/domains/<int:pk>/verify/", views.VerifyDomainView.as_view(), name="verify_domain"
+    ),
+    path(
+        "settings/domains/<int:pk>/remove/", views.RemoveDomainView.as_view(), name="remove_domain"
+    ),
 ]

@@ -2,9 +2,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.views.generic import TemplateView
 
+from tenant_apps.audit.models import AuditAction
+from tenant_apps.audit.services import audit_record
 from tenants.access import TenantView
+from tenants.domains import (
+    custom_domain_add,
+    custom_domain_remove,
+    custom_domain_verify,
+    verification_record,
+)
+from tenants.models import Domain
+from tenants.roles import Permission
 
 
 class DashboardView(TenantView, TemplateView):
@@ -16,3 +32,98 @@ class DashboardView(TenantView, TemplateView):
         context = super().get_context_data(**kwargs)
         context["member_count"] = self.tenant.memberships.count()
         return context
+
+
+class DomainForm(forms.Form):
+    domain = forms.CharField(
+        label="Domain",
+        max_length=253,
+        widget=forms.TextInput(attrs={"placeholder": "tasks.your-company.com"}),
+    )
+
+
+class DomainsView(TenantView):
+    """Admins bring their own domain: add it, publish a TXT record, verify, and it routes."""
+
+    required_permission = Permission.WORKSPACE_MANAGE
+
+    def get(self, request: HttpRequest, form: DomainForm | None = None) -> HttpResponse:
+        domains = [
+            (domain, verification_record(domain) if domain.verification_token else None)
+            for domain in Domain.objects.filter(tenant_id=self.tenant.pk).order_by(
+                "-is_primary", "domain"
+            )
+        ]
+        return render(
+            request,
+            "workspace/domains.html",
+            {"domains": domains, "form": form or DomainForm()},
+            status=200 if form is None else 400,
+        )
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = DomainForm(request.POST)
+        if form.is_valid():
+            try:
+                domain = custom_domain_add(self.tenant, form.cleaned_data["domain"])
+            except ValidationError as exc:
+                form.add_error("domain", exc)
+            else:
+                audit_record(
+                    action=AuditAction.DOMAIN_ADDED,
+                    actor=self.membership.user,
+                    target=domain.domain,
+                    request=request,
+                )
+                messages.success(
+                    request, f"{domain.domain} is added. Publish the TXT record below, then verify."
+                )
+                return HttpResponseRedirect(reverse("workspace:domains"))
+        return self.get(request, form)
+
+
+class _DomainAction(TenantView):
+    required_permission = Permission.WORKSPACE_MANAGE
+
+    def domain(self, pk: int) -> Domain:
+        return get_object_or_404(Domain, pk=pk, tenant_id=self.tenant.pk)
+
+
+class VerifyDomainView(_DomainAction):
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        domain = self.domain(pk)
+        if custom_domain_verify(domain):
+            audit_record(
+                action=AuditAction.DOMAIN_VERIFIED,
+                actor=self.membership.user,
+                target=domain.domain,
+                request=request,
+            )
+            messages.success(request, f"{domain.domain} is verified: it now opens this workspace.")
+        else:
+            name, value = verification_record(domain)
+            messages.error(
+                request,
+                f"No TXT record {name} with the value {value} was found yet. DNS changes can take "
+                "a while to appear; try again in a few minutes.",
+            )
+        return HttpResponseRedirect(reverse("workspace:domains"))
+
+
+class RemoveDomainView(_DomainAction):
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        domain = self.domain(pk)
+        try:
+            custom_domain_remove(domain)
+        except ValidationError as exc:
+            for text in exc.messages:
+                messages.error(request, text)
+        else:
+            audit_record(
+                action=AuditAction.DOMAIN_REMOVED,
+                actor=self.membership.user,
+                target=domain.domain,
+                request=request,
+            )
+            messages.success(request, f"{domain.domain} no longer opens this workspace.")
+        return HttpResponseRedirect(reverse("workspace:domains"))

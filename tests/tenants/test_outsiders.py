@@ -19,7 +19,8 @@ from tenant_apps.audit.models import AuditAction, AuditEntry
 from tenant_apps.audit.services import audit_record
 from tenant_apps.members.models import Invitation
 from tenants.context import tenant_context
-from tenants.models import Membership, Tenant
+from tenants.domains import custom_domain_add
+from tenants.models import Domain, Membership, Tenant
 from tests.conftest import ClientFactory
 
 CONVERTER = re.compile(r"<(?:(?P<kind>\w+):)?(?P<name>\w+)>")
@@ -55,7 +56,12 @@ def acme_ids(tenant: Tenant, owner: User, member: User) -> dict[str, str]:
         )
         audit_record(action=AuditAction.LOGIN, actor=member)
     membership = Membership.objects.get(tenant=tenant, user=member)
-    return {"invitation": str(invitation.public_id), "membership": str(membership.public_id)}
+    domain = custom_domain_add(tenant, "tasks.acme-corp.test")
+    return {
+        "invitation": str(invitation.public_id),
+        "membership": str(membership.public_id),
+        "domain": str(domain.pk),
+    }
 
 
 def _path(route: str, ids: dict[str, str]) -> str | None:
@@ -68,6 +74,8 @@ def _path(route: str, ids: dict[str, str]) -> str | None:
             return ids["invitation" if "invitations/" in route else "membership"]
         if kind == "slug":
             return "globex"  # the outsider's own workspace
+        if kind == "int":
+            return ids["domain"]
         return "some-token"
 
     return "/" + CONVERTER.sub(value, route)
@@ -80,7 +88,8 @@ def _state(tenant: Tenant) -> tuple[Any, ...]:
     memberships = sorted(
         Membership.objects.filter(tenant=tenant).values_list("user__email", "role")
     )
-    return invitations, audit, memberships
+    domains = sorted(Domain.objects.filter(tenant=tenant).values_list("domain", "verified_at"))
+    return invitations, audit, memberships, domains
 
 
 def test_an_outsider_gets_nothing_on_any_page_or_endpoint_and_changes_nothing(
