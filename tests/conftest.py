@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -129,6 +130,13 @@ def _isolated_caches() -> Iterator[None]:
     get_redis_connection("default").flushdb()
     yield
     routing.clear_local()
+
+
+@pytest.fixture(autouse=True)
+def _media_of_its_own(settings: Settings, tmp_path: Path) -> None:
+    """Each test writes tenant files to a directory of its own (schemas, and so prefixes, are
+    reused from the pool across tests)."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
 @pytest.fixture(autouse=True)

@@ -9,12 +9,15 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
+from django.http.response import HttpResponseBase
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -26,7 +29,7 @@ from shared_apps.operators.services import (
     operator_token_authenticate,
     provision_for_customer,
 )
-from tenants import lifecycle
+from tenants import lifecycle, transfer
 from tenants.models import Tenant, TenantStatus
 from tenants.selectors import primary_host_of
 
@@ -308,3 +311,43 @@ class PurgeView(TenantActionView):
     def run(self, tenant: Tenant, data: dict[str, Any]) -> Tenant | None:
         _purge(tenant, data, self.actor())
         return None
+
+
+class ImportSerializer(serializers.Serializer[Any]):
+    archive = serializers.FileField(help_text="a zip made by an export")
+    slug = serializers.CharField(max_length=64)
+    name = serializers.CharField(max_length=100)
+    owner_email = serializers.EmailField(max_length=254, required=False)
+
+
+class ExportView(OperatorAPIView):
+    @extend_schema(
+        responses={(200, "application/zip"): OpenApiTypes.BINARY}, operation_id="tenant_export"
+    )
+    def get(self, request: Request, slug: str) -> HttpResponseBase:
+        return transfer.export_download(_tenant(slug), actor=self.actor())
+
+
+class ImportView(OperatorAPIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={"multipart/form-data": ImportSerializer},
+        responses={201: TenantSerializer},
+        operation_id="tenant_import",
+    )
+    def post(self, request: Request) -> Response:
+        data = ImportSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            summary = transfer.tenant_import(
+                data.validated_data["archive"],
+                slug=data.validated_data["slug"],
+                name=data.validated_data["name"],
+                owner_email=data.validated_data.get("owner_email"),
+                actor=self.actor(),
+            )
+        except ValidationError as exc:
+            field = "slug" if exc.code in {"taken", "reserved", "invalid"} else "archive"
+            return _refused(exc, field)
+        return Response(TenantSerializer(_tenant(summary.tenant.slug)).data, status=201)

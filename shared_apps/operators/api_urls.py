@@ -17,7 +17,9 @@ class OperatorSchemaView(SpectacularAPIView):
 
 urlpatterns = [
     path("tenants/", api.TenantListView.as_view(), name="tenants"),
+    path("tenants/import/", api.ImportView.as_view(), name="import"),
     path("tenants/<slug:slug>/", api.TenantDetailView.as_view(), name="tenant"),
+    path("tenants/<slug:slug>/export/", api.ExportView.as_view(), name="export"),
     path("tenants/<slug:slug>/suspend/", api.SuspendView.as_view(), name="suspend"),
     path("tenants/<slug:slug>/reactivate/", api.ReactivateView.as_view(), name="reactivate"),
     path("tenants/<slug:slug>/rename/", api.RenameView.as_view(), name="rename"),

@@ -50,3 +50,12 @@ class TokenForm(forms.Form):
 
 class UserSearchForm(forms.Form):
     q = forms.CharField(required=False, max_length=254, label="Email")
+
+
+class ImportForm(forms.Form):
+    archive = forms.FileField(label="Export zip")
+    slug = forms.CharField(max_length=SLUG_MAX_LENGTH + 1, label="New subdomain")
+    name = forms.CharField(max_length=100, label="Workspace name")
+    owner_email = forms.EmailField(
+        max_length=254, required=False, label="Owner's email (default: the export's owner)"
+    )

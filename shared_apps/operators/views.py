@@ -21,6 +21,7 @@ from shared_apps.accounts.models import User
 from shared_apps.operators import services
 from shared_apps.operators.forms import (
     ImpersonateForm,
+    ImportForm,
     ProvisionForm,
     PurgeForm,
     ReasonForm,
@@ -30,7 +31,7 @@ from shared_apps.operators.forms import (
     UserSearchForm,
 )
 from shared_apps.operators.models import Impersonation, OperatorToken
-from tenants import lifecycle
+from tenants import lifecycle, transfer
 from tenants.access import TenantView
 from tenants.hosts import public_site_url
 from tenants.models import Domain, Membership, PlatformAuditEntry, Tenant
@@ -289,3 +290,42 @@ class RevokeTokenView(OperatorView):
         services.operator_token_revoke(token, request=request)
         messages.success(request, f"The token {token.name} ({token.prefix}) no longer works.")
         return HttpResponseRedirect(reverse("operators:tokens"))
+
+
+class ExportTenantView(OperatorView):
+    def get(self, request: HttpRequest, slug: str) -> HttpResponseBase:
+        return transfer.export_download(_tenant(slug), actor=services.actor_of(request))
+
+
+class ImportTenantView(OperatorView):
+    def get(self, request: HttpRequest, form: ImportForm | None = None) -> HttpResponse:
+        return render(
+            request,
+            "operators/tenant_import.html",
+            {"form": form or ImportForm()},
+            status=200 if form is None else 400,
+        )
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                summary = transfer.tenant_import(
+                    form.cleaned_data["archive"],
+                    slug=form.cleaned_data["slug"],
+                    name=form.cleaned_data["name"],
+                    owner_email=form.cleaned_data["owner_email"] or None,
+                    actor=services.actor_of(request),
+                )
+            except ValidationError as exc:
+                field = "slug" if exc.code in {"taken", "reserved", "invalid"} else "archive"
+                form.add_error(field, exc)
+            else:
+                rows = sum(summary.rows.values())
+                messages.success(
+                    request,
+                    f"Imported as {summary.tenant.slug}: {rows} rows, {summary.files} files, "
+                    f"{len(summary.members_added)} members.",
+                )
+                return HttpResponseRedirect(reverse("operators:tenant", args=[summary.tenant.slug]))
+        return self.get(request, form)

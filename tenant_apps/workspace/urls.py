@@ -7,6 +7,7 @@ app_name = "workspace"
 urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
     path("settings/domains/", views.DomainsView.as_view(), name="domains"),
+    path("settings/export/", views.ExportView.as_view(), name="export"),
     path(
         "settings/domains/<int:pk>/verify/", views.VerifyDomainView.as_view(), name="verify_domain"
     ),

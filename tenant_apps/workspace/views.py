@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.generic import TemplateView
@@ -19,8 +20,10 @@ from tenants.domains import (
     custom_domain_verify,
     verification_record,
 )
-from tenants.models import Domain
+from tenants.lifecycle import Actor
+from tenants.models import Domain, Tenant
 from tenants.roles import Permission
+from tenants.transfer import export_download
 
 
 class DashboardView(TenantView, TemplateView):
@@ -127,3 +130,16 @@ class RemoveDomainView(_DomainAction):
             )
             messages.success(request, f"{domain.domain} no longer opens this workspace.")
         return HttpResponseRedirect(reverse("workspace:domains"))
+
+
+class ExportView(TenantView):
+    """Owners and admins take the workspace's data with them: every row and file, as a zip."""
+
+    required_permission = Permission.WORKSPACE_MANAGE
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(request, "workspace/export.html")
+
+    def post(self, request: HttpRequest) -> HttpResponseBase:
+        actor = Actor(user=self.membership.user, request=request)
+        return export_download(Tenant.objects.get(pk=self.tenant.pk), actor=actor)

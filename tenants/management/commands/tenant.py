@@ -2,23 +2,27 @@ from __future__ import annotations
 
 import getpass
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from tenants import lifecycle
+from tenants import lifecycle, transfer
 from tenants.hosts import primary_host_for_slug
 from tenants.models import Tenant
 
-ACTIONS = ("list", "suspend", "reactivate", "rename", "archive", "restore", "purge")
+ACTIONS = (
+    "list", "suspend", "reactivate", "rename", "archive", "restore", "purge", "export", "import",
+)  # fmt: skip
 
 
 class Command(BaseCommand):
     help = (
         "Run a tenant through its lifecycle: list, suspend (with --reason) and reactivate, "
-        "rename (--to NEW), archive and restore, purge (--yes). Every action is recorded in "
-        "the platform audit log and the tenant's own."
+        "rename (--to NEW), archive and restore, purge (--yes), export (--output FILE.zip) and "
+        "import (FILE.zip --slug NEW --name NAME). Every action is recorded in the platform "
+        "audit log and the tenant's own."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -31,9 +35,12 @@ class Command(BaseCommand):
             ("archive", "stop all access and keep the data for the retention period"),
             ("restore", "bring an archived tenant back"),
             ("purge", "remove everything of an archived tenant (cannot be undone)"),
+            ("export", "write the tenant's data and files to a zip"),
         ):
             sub = actions.add_parser(name, help=text)
             sub.add_argument("slug", help="the tenant's current subdomain, e.g. acme")
+            if name == "export":
+                sub.add_argument("--output", required=True, help="the zip file to write")
             if name in {"suspend", "archive"}:
                 sub.add_argument("--reason", default="", required=name == "suspend")
             if name == "rename":
@@ -46,9 +53,20 @@ class Command(BaseCommand):
                     "--force", action="store_true", help="purge even if it is not archived"
                 )
 
+        importing = actions.add_parser("import", help="a new tenant from an export zip")
+        importing.add_argument("archive", help="the zip made by `tenant export`")
+        importing.add_argument("--slug", required=True, help="the new tenant's subdomain")
+        importing.add_argument("--name", required=True, help="the new tenant's name")
+        importing.add_argument(
+            "--owner-email", default=None, help="its owner (default: the export's first owner)"
+        )
+
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         if action == "list":
             self._list()
+            return
+        if action == "import":
+            self._import(options)
             return
         tenant = Tenant.objects.filter(slug=str(options["slug"]).strip().lower()).first()
         if tenant is None:
@@ -63,6 +81,7 @@ class Command(BaseCommand):
             "archive": lambda: self._archive(tenant, actor, options["reason"]),
             "restore": lambda: self._restore(tenant, actor),
             "purge": lambda: self._purge(tenant, actor, options["yes"], options["force"]),
+            "export": lambda: self._export(tenant, actor, options["output"]),
         }
         try:
             message = steps[action]()
@@ -109,3 +128,45 @@ class Command(BaseCommand):
         report = lifecycle.tenant_purge(tenant, actor=actor, force=force)
         counts = ", ".join(f"{count} {what}" for what, count in report.removed.items() if count)
         return f"Purged {report.slug} (schema {report.schema_name} dropped; {counts or 'no rows'})."
+
+    def _export(self, tenant: Tenant, actor: lifecycle.Actor, output: str) -> str:
+        target = Path(output)
+        if target.exists():
+            raise CommandError(f"{target} exists already; choose another --output.")
+        try:
+            with target.open("xb") as file:
+                summary = transfer.tenant_export(tenant, file, actor=actor)
+        except OSError as exc:
+            target.unlink(missing_ok=True)
+            raise CommandError(f"Cannot write {target}: {exc.strerror}.") from None
+        rows = sum(summary.rows.values())
+        return f"Exported {tenant.slug} to {target}: {rows} rows, {summary.files} files."
+
+    def _import(self, options: dict[str, Any]) -> None:
+        source = Path(options["archive"])
+        if not source.is_file():
+            raise CommandError(f"{source} is not a file.")
+        actor = lifecycle.Actor(label=f"command line ({getpass.getuser()})")
+        try:
+            with source.open("rb") as file:
+                summary = transfer.tenant_import(
+                    file,
+                    slug=options["slug"],
+                    name=options["name"],
+                    owner_email=options["owner_email"],
+                    actor=actor,
+                )
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from None
+        rows = sum(summary.rows.values())
+        skipped = (
+            f"; not members here (no account): {', '.join(summary.members_skipped)}"
+            if summary.members_skipped
+            else ""
+        )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Imported {source} as {summary.tenant.slug}: {rows} rows, {summary.files} files, "
+                f"{len(summary.members_added)} members{skipped}."
+            )
+        )

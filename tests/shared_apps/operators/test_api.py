@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 from io import StringIO
 from typing import Any
@@ -152,3 +153,27 @@ def test_the_schema_generates_without_warnings(tmp_path: Any) -> None:
     )  # fmt: skip
 
     assert "operatorToken" in out.read_text()
+
+
+def test_export_and_import_through_the_api(token: str, tenant: Tenant) -> None:
+    api = _api(token)
+
+    exported = api.get(f"{API}/tenants/acme/export/")
+
+    assert exported.status_code == 200
+    assert exported["Content-Type"] == "application/zip"
+    assert 'attachment; filename="strata-acme-' in exported["Content-Disposition"]
+    archive = io.BytesIO(b"".join(exported.streaming_content))  # type: ignore[attr-defined]
+    imported = api.post(
+        f"{API}/tenants/import/",
+        {"archive": archive, "slug": "acme-restored", "name": "Acme (restored)"},
+    )
+    assert imported.status_code == 201, imported.content
+    assert imported.json()["slug"] == "acme-restored"
+    assert imported.json()["member_count"] == 5
+    bad = api.post(
+        f"{API}/tenants/import/", {"archive": io.BytesIO(b"nope"), "slug": "x2", "name": "X"}
+    )
+    assert bad.status_code == 400
+    assert "not a zip archive" in bad.json()["archive"][0]
+    assert not Tenant.objects.filter(slug="x2").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -176,3 +177,23 @@ def test_an_operator_signs_in_on_the_apex_with_password_and_code(operator: User)
     sign_in_with_code(client, operator, operator.totp_secret)  # type: ignore[attr-defined]
 
     assert client.get("/operator/").status_code == 200
+
+
+def test_an_operator_downloads_an_export_and_imports_it(console: Client, tenant: Tenant) -> None:
+    download = console.get("/operator/tenants/acme/export/")
+    assert download.status_code == 200
+    data = b"".join(download.streaming_content)  # type: ignore[attr-defined]
+
+    page = console.get("/operator/tenants/import/")
+    assert page.status_code == 200
+    imported = console.post(
+        "/operator/tenants/import/",
+        {"archive": io.BytesIO(data), "slug": "acme-two", "name": "Acme two"},
+    )
+    assert imported["Location"] == "/operator/tenants/acme-two/"
+    refused = console.post(
+        "/operator/tenants/import/",
+        {"archive": io.BytesIO(data), "slug": "www", "name": "Nope"},
+    )
+    assert refused.status_code == 400
+    assert "reserved" in refused.content.decode()
