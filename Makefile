@@ -63,7 +63,8 @@ bench: install
 
 # The browser journeys photograph each page they pass; these are the ones the docs show.
 SCREENSHOTS := sign-in not-a-member workspaces switch-workspace members invitation \
-	audit-log two-factor-off two-factor-setup recovery-codes two-factor-sign-in
+	audit-log two-factor-off two-factor-setup recovery-codes two-factor-sign-in \
+	landing pricing signup signed-up operator-tenants operator-tenant impersonation-banner
 
 screenshots: install
 	./scripts/ensure-chromium.sh
