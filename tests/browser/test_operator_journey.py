@@ -40,7 +40,7 @@ def test_an_operator_impersonates_a_member_with_a_banner_and_ends_it(
         sign_in(page, app_server, "localhost", OPERATOR)
         page.get_by_label("Code").fill(totp_code(secret))
         with page.expect_navigation():
-            page.get_by_role("button", name="Sign in").click()
+            page.get_by_role("button", name="Verify and sign in").click()
         page.goto(app_server.url("localhost", "/operator/"))
         expect(page.get_by_role("heading", name="Tenants")).to_be_visible()
         expect(page.get_by_test_id("tenant-acme")).to_contain_text("Acme Inc")
