@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import logging
 import re
-import secrets
 from collections.abc import Callable
 from typing import cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.module_loading import import_string
 
 from tenants.models import Domain, Tenant
@@ -85,13 +85,45 @@ def custom_domain_clean(host: str) -> str:
     return host
 
 
+def verification_token(tenant: Tenant, host: str) -> str:
+    """The token `tenant` publishes for `host`: derived, so a workspace can be told its record
+    for a domain before it holds the domain (see custom_domain_add)."""
+    return salted_hmac("strata.custom-domain", f"{tenant.pk}:{host}").hexdigest()[:32]
+
+
 def verification_record(domain: Domain) -> tuple[str, str]:
     """The TXT record (name, value) that proves control of `domain`."""
     return f"{VERIFY_PREFIX}.{domain.domain}", f"{VALUE_PREFIX}{domain.verification_token}"
 
 
+def _record_published(host: str, token: str) -> bool:
+    found = [text.strip() for text in _resolver()(f"{VERIFY_PREFIX}.{host}")]
+    return f"{VALUE_PREFIX}{token}" in found
+
+
 @transaction.atomic
 def custom_domain_add(tenant: Tenant, host: str) -> Domain:
+    """Add `host` to `tenant`, unverified. A domain another workspace added but never verified
+    does not block its real owner: if this workspace's record is already in DNS, the pending
+    claim makes way and the domain is verified for this workspace at once."""
+    host = host.strip().lower().rstrip(".")
+    token = verification_token(tenant, host)
+    pending = (
+        Domain.objects.select_for_update()
+        .filter(domain=host, verified_at__isnull=True, redirect_until__isnull=True)
+        .exclude(tenant=tenant)
+        .exclude(verification_token="")
+        .first()
+    )
+    if pending is not None:
+        if not _record_published(host, token):
+            raise ValidationError(
+                f"{host} is waiting for verification by another workspace. If it is yours, "
+                f"publish the TXT record {VERIFY_PREFIX}.{host} with the value "
+                f"{VALUE_PREFIX}{token}, then add it again: it will be verified at once.",
+                code="pending_elsewhere",
+            )
+        pending.delete()
     host = custom_domain_clean(host)
     custom = Domain.objects.filter(tenant=tenant, verification_token__gt="")
     if custom.count() >= MAX_CUSTOM_DOMAINS:
@@ -99,22 +131,27 @@ def custom_domain_add(tenant: Tenant, host: str) -> Domain:
             f"A workspace can have {MAX_CUSTOM_DOMAINS} custom domains; remove one first.",
             code="limit",
         )
-    return Domain.objects.create(
-        tenant=tenant,
-        domain=host,
-        is_primary=False,
-        verified_at=None,
-        verification_token=secrets.token_hex(16),
-    )
+    try:
+        with transaction.atomic():
+            domain = Domain.objects.create(
+                tenant=tenant,
+                domain=host,
+                is_primary=False,
+                verified_at=timezone.now() if pending is not None else None,
+                verification_token=token,
+            )
+    except IntegrityError:  # another workspace added it at the same moment
+        raise ValidationError(
+            f"{host} is already in use by a Strata workspace.", code="taken"
+        ) from None
+    return domain
 
 
 def custom_domain_verify(domain: Domain) -> bool:
     """Look for the TXT record; on finding it the domain routes (within the routing TTL)."""
     if domain.verified_at is not None:
         return True
-    name, value = verification_record(domain)
-    found = [text.strip() for text in _resolver()(name)]
-    if value not in found:
+    if not _record_published(domain.domain, domain.verification_token):
         return False
     domain.verified_at = timezone.now()
     domain.save(update_fields=["verified_at"])

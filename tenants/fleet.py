@@ -40,9 +40,10 @@ from psycopg import sql
 from tenants.context import tenant_connection
 from tenants.models import SpareSchema, Tenant
 from tenants.pool import template_refresh
-from tenants.schemas import TEMPLATE_SCHEMA, expected_migrations
+from tenants.schemas import TEMPLATE_SCHEMA, expected_migrations, migrations_fingerprint
 
 CHECK_BATCH = 200
+MAX_PASSES = 3
 
 
 @dataclass(frozen=True)
@@ -227,13 +228,35 @@ def migrate_fleet(
         tenant_connection().set_schema_to_public()
     say(f"migrating the template schema {TEMPLATE_SCHEMA}")
     template_refresh(progress=say)
-    targets = list(schemas) if schemas is not None else fleet_schemas()
-    behind = schemas_behind(targets)
-    report.at_head = len(targets) - len(behind)
-    say(f"{len(targets)} schemas: {report.at_head} at head, {len(behind)} to migrate")
     count = workers if workers is not None else (os.cpu_count() or 1)
+    targets = list(schemas) if schemas is not None else fleet_schemas()
+    seen: set[str] = set()
+    # Tenants provisioned meanwhile (old code keeps serving during a rollout) join a next pass.
+    for _pass in range(MAX_PASSES):
+        fresh = [schema for schema in targets if schema not in seen]
+        if not fresh:
+            break
+        seen.update(fresh)
+        _migrate_pass(fresh, count, report, say)
+        if schemas is not None:
+            break
+        targets = fleet_schemas()
+    if schemas is None:
+        _forget_vanished(report)
+    _spares_at_head(seen, report)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _migrate_pass(
+    targets: list[str], workers: int, report: FleetReport, say: Callable[[str], None]
+) -> None:
+    behind = schemas_behind(targets)
+    at_head = len(targets) - len(behind)
+    report.at_head += at_head
+    say(f"{len(targets)} schemas: {at_head} at head, {len(behind)} to migrate")
     last_said = time.perf_counter()
-    for done, result in enumerate(_run(behind, count), start=1):
+    for done, result in enumerate(_run(behind, workers), start=1):
         (report.failed if result.failed else report.migrated).append(result)
         if result.failed:
             say(f"[{done}/{len(behind)}] {result.schema} FAILED: {result.error}")
@@ -241,5 +264,22 @@ def migrate_fleet(
             percent = 100 * done // len(behind)
             say(f"[{done}/{len(behind)}] {percent}% migrated, {len(report.failed)} failed")
             last_said = time.perf_counter()
-    report.seconds = time.perf_counter() - started
-    return report
+
+
+def _forget_vanished(report: FleetReport) -> None:
+    """A spare claimed or dropped, or a tenant purged, while the fleet ran is not a failure
+    (only for whole-fleet runs: a schema named on the command line is reported as it is)."""
+    if not report.failed:
+        return
+    present = set(fleet_schemas())
+    report.failed = [result for result in report.failed if result.schema in present]
+
+
+def _spares_at_head(schemas: set[str], report: FleetReport) -> None:
+    """Spares now at the code's head are handed out again (claims look for the head's
+    fingerprint)."""
+    failed = {result.schema for result in report.failed}
+    fingerprint = migrations_fingerprint()
+    SpareSchema.objects.filter(schema_name__in=schemas - failed).exclude(
+        fingerprint=fingerprint
+    ).update(fingerprint=fingerprint)

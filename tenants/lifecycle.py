@@ -137,6 +137,8 @@ def tenant_rename(tenant: Tenant, *, new_slug: str, actor: Actor) -> Tenant:
     """Give the tenant a new subdomain. The old one answers 301 to the new primary host for
     STRATA_RENAME_REDIRECT_DAYS, and nobody else can take it meanwhile."""
     tenant = _locked(tenant)
+    if tenant.status == TenantStatus.ARCHIVED:
+        raise _refuse(f"{tenant.slug} is archived; restore it before renaming it.", "state")
     old_slug = tenant.slug
     old_host, new_host = primary_host_for_slug(old_slug), None
     # Going back to a former subdomain of its own: that redirect makes way.
@@ -167,13 +169,17 @@ def tenant_archive(tenant: Tenant, *, actor: Actor, reason: str = "") -> Tenant:
     if tenant.status == TenantStatus.ARCHIVED:
         raise _refuse(f"{tenant.slug} is already archived.", "state")
     now = timezone.now()
+    tenant.archived_from, tenant.archived_from_reason = tenant.status, tenant.status_reason
     tenant.status = TenantStatus.ARCHIVED
     tenant.status_reason = " ".join(reason.split())[:REASON_MAX_LENGTH]
     tenant.archived_at = now
     tenant.purge_after = now + timedelta(days=settings.STRATA_ARCHIVE_RETENTION_DAYS)
     tenant.save(
-        update_fields=["status", "status_reason", "archived_at", "purge_after", "updated_at"]
-    )
+        update_fields=[
+            "status", "status_reason", "archived_at", "purge_after", "archived_from",
+            "archived_from_reason", "updated_at",
+        ]
+    )  # fmt: skip
     tenant_event_record(
         PlatformAction.TENANT_ARCHIVED, tenant, actor, purge_after=tenant.purge_after.isoformat()
     )
@@ -187,13 +193,18 @@ def tenant_restore(tenant: Tenant, *, actor: Actor) -> Tenant:
         raise _refuse(f"{tenant.slug} is {tenant.status}, not archived.", "state")
     if not schema_exists(tenant.schema_name):
         raise _refuse(f"{tenant.slug}'s data is gone; it cannot be restored.", "purged")
-    tenant.status = TenantStatus.ACTIVE
-    tenant.status_reason = ""
+    # As it was before: a tenant archived while suspended comes back suspended.
+    tenant.status = tenant.archived_from or TenantStatus.ACTIVE
+    tenant.status_reason = tenant.archived_from_reason
     tenant.archived_at = tenant.purge_after = None
+    tenant.archived_from, tenant.archived_from_reason = "", ""
     tenant.save(
-        update_fields=["status", "status_reason", "archived_at", "purge_after", "updated_at"]
-    )
-    tenant_event_record(PlatformAction.TENANT_RESTORED, tenant, actor)
+        update_fields=[
+            "status", "status_reason", "archived_at", "purge_after", "archived_from",
+            "archived_from_reason", "updated_at",
+        ]
+    )  # fmt: skip
+    tenant_event_record(PlatformAction.TENANT_RESTORED, tenant, actor, status=tenant.status)
     return tenant
 
 

@@ -51,6 +51,9 @@ class Tenant(TenantMixin):
     # data may be purged, and when someone last signed in (for operators).
     status_reason = models.CharField(max_length=500, blank=True)
     archived_at = models.DateTimeField(null=True, blank=True)
+    # What it was before it was archived (active or suspended, with its reason): restored as is.
+    archived_from = models.CharField(max_length=16, blank=True)
+    archived_from_reason = models.CharField(max_length=500, blank=True)
     purge_after = models.DateTimeField(null=True, blank=True)
     last_activity_at = models.DateTimeField(null=True, blank=True)
 

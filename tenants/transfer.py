@@ -32,6 +32,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management.color import no_style
+from django.core.serializers.base import DeserializationError
 from django.db import models, transaction
 from django.http import FileResponse
 from django.utils import timezone
@@ -212,15 +213,53 @@ def _iter_media(archive: zipfile.ZipFile, manifest: dict[str, Any]) -> Iterator[
         yield relative, data
 
 
+def _check_sizes(archive: zipfile.ZipFile) -> None:
+    """Refuse archives that would unpack to more than STRATA_IMPORT_MAX_BYTES, or whose
+    entries are compressed suspiciously well (zip bombs), before reading any of them."""
+    limit = settings.STRATA_IMPORT_MAX_BYTES
+    total = 0
+    for info in archive.infolist():
+        total += info.file_size
+        if info.file_size > 1_000_000 and info.file_size > 200 * max(info.compress_size, 1):
+            raise _refuse(f"{info.filename} unpacks to {info.file_size} bytes: not an export.")
+    if total > limit:
+        raise _refuse(
+            f"This archive unpacks to {total} bytes, more than the {limit} allowed "
+            "(STRATA_IMPORT_MAX_BYTES)."
+        )
+
+
 def tenant_import(
     archive_file: IO[bytes], *, slug: str, name: str, owner_email: str | None, actor: Actor
 ) -> ImportSummary:
-    """Create a new tenant from an export: rows, files and (existing) members."""
+    """Create a new tenant from an export: rows, files and (existing) members. Anything wrong
+    with the archive is a ValidationError saying so; nothing is left of a failed import."""
+    try:
+        return _import(archive_file, slug=slug, name=name, owner_email=owner_email, actor=actor)
+    except (
+        KeyError,
+        TypeError,
+        ValueError,
+        AttributeError,
+        LookupError,
+        DeserializationError,
+    ) as exc:
+        if isinstance(exc, ValidationError):
+            raise
+        raise _refuse(
+            f"The export is damaged or was not made by Strata ({type(exc).__name__}: {exc})."
+        ) from None
+
+
+def _import(
+    archive_file: IO[bytes], *, slug: str, name: str, owner_email: str | None, actor: Actor
+) -> ImportSummary:
     try:
         archive = zipfile.ZipFile(archive_file)
     except zipfile.BadZipFile:
         raise _refuse("That file is not a zip archive.") from None
     with archive:
+        _check_sizes(archive)
         manifest = _manifest(archive)
         if manifest.get("migrations") != _tenant_migrations(expected_migrations()):
             raise _refuse(

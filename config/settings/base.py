@@ -62,6 +62,8 @@ STRATA_ARCHIVE_RETENTION_DAYS = env_int("STRATA_ARCHIVE_RETENTION_DAYS", default
 STRATA_DNS_TXT_RESOLVER = env_str(
     "STRATA_DNS_TXT_RESOLVER", default="tenants.domains.dns_txt_lookup"
 )
+# The most an imported tenant export may unpack to (bytes).
+STRATA_IMPORT_MAX_BYTES = env_int("STRATA_IMPORT_MAX_BYTES", default=2 * 1024**3, minimum=1)
 # Spare tenant schemas kept ready for new tenants (tenants.pool); 0 turns the pool off.
 STRATA_POOL_SIZE = env_int("STRATA_POOL_SIZE", default=5, minimum=0)
 STRATA_SEAT_LIMIT_HOOK = env_str("STRATA_SEAT_LIMIT_HOOK", default="tenants.seats.no_seat_limit")

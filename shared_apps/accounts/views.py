@@ -36,6 +36,9 @@ def account_home(request: HttpRequest) -> HttpResponse:
 
 
 def _hop_to(request: HttpRequest, user: User, tenant: Tenant) -> HttpResponse:
+    if request.session.get(IMPERSONATION_SESSION_KEY):
+        # An operator's impersonation is for this workspace only, for its time only.
+        return render(request, "accounts/hop_refused_impersonating.html", status=403)
     token = hop_token_issue(user=user, tenant=tenant, browser=browser_of(request))
     return HttpResponseRedirect(
         tenant_site_url(request, primary_host_of(tenant), f"/accounts/hop/?token={token}")

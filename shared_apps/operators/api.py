@@ -31,6 +31,7 @@ from shared_apps.operators.services import (
 )
 from tenants import lifecycle, transfer
 from tenants.models import Tenant, TenantStatus
+from tenants.schemas import ProvisioningNotReadyError
 from tenants.selectors import primary_host_of
 
 
@@ -146,7 +147,9 @@ class PurgeSerializer(serializers.Serializer[Any]):
 
 
 def _tenants() -> QuerySet[Tenant]:
-    return Tenant.objects.annotate(member_count=Count("memberships")).prefetch_related("domains")
+    return Tenant.objects.annotate(
+        member_count=Count("memberships", distinct=True)
+    ).prefetch_related("domains")
 
 
 def _tenant(slug: str) -> Tenant:
@@ -154,6 +157,10 @@ def _tenant(slug: str) -> Tenant:
     if tenant is None:
         raise Http404
     return tenant
+
+
+def _not_ready(exc: ProvisioningNotReadyError) -> Response:
+    return Response({"detail": f"Provisioning is not ready: {exc}.", "code": "not_ready"}, 503)
 
 
 def _refused(exc: ValidationError, field: str | None = None) -> Response:
@@ -206,6 +213,8 @@ class TenantListView(OperatorAPIView):
         except ValidationError as exc:
             field = "slug" if exc.code in {"taken", "reserved", "invalid"} else None
             return _refused(exc, field)
+        except ProvisioningNotReadyError as exc:
+            return _not_ready(exc)
         return Response(TenantSerializer(_tenant(result.tenant.slug)).data, status=201)
 
 
@@ -350,4 +359,6 @@ class ImportView(OperatorAPIView):
         except ValidationError as exc:
             field = "slug" if exc.code in {"taken", "reserved", "invalid"} else "archive"
             return _refused(exc, field)
+        except ProvisioningNotReadyError as exc:
+            return _not_ready(exc)
         return Response(TenantSerializer(_tenant(summary.tenant.slug)).data, status=201)

@@ -36,6 +36,7 @@ from tenants.access import TenantView
 from tenants.hosts import public_site_url
 from tenants.models import Domain, Membership, PlatformAuditEntry, Tenant
 from tenants.requests import IMPERSONATION_SESSION_KEY
+from tenants.schemas import ProvisioningNotReadyError
 
 PAGE_SIZE = 50
 
@@ -60,7 +61,9 @@ class OperatorView(View):
 class TenantsView(OperatorView):
     def get(self, request: HttpRequest) -> HttpResponse:
         form = TenantSearchForm(request.GET or None)
-        tenants = Tenant.objects.annotate(member_count=Count("memberships")).order_by("slug")
+        tenants = Tenant.objects.annotate(
+            member_count=Count("memberships", distinct=True)
+        ).order_by("slug")
         if form.is_valid():
             query = form.cleaned_data["q"].strip()
             if query:
@@ -189,6 +192,9 @@ class ProvisionView(OperatorView):
                 form.add_error(
                     "slug" if exc.code in {"taken", "reserved", "invalid"} else None, exc
                 )
+            except ProvisioningNotReadyError as exc:
+                form.add_error(None, f"Provisioning is not ready: {exc}.")
+                return render(request, "operators/tenant_new.html", {"form": form}, status=503)
             else:
                 messages.success(
                     request,
@@ -320,6 +326,8 @@ class ImportTenantView(OperatorView):
             except ValidationError as exc:
                 field = "slug" if exc.code in {"taken", "reserved", "invalid"} else "archive"
                 form.add_error(field, exc)
+            except ProvisioningNotReadyError as exc:
+                form.add_error(None, f"Provisioning is not ready: {exc}.")
             else:
                 rows = sum(summary.rows.values())
                 messages.success(

@@ -3,14 +3,24 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.adapter import get_adapter
+from allauth.account.internal.flows.login import get_authentication_records
+from allauth.mfa.utils import is_mfa_enabled
 from django import forms
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from shared_apps.accounts.models import User
+from shared_apps.accounts.services import account_for_address
 from tenants.services import TENANT_NAME_MAX_LENGTH, tenant_slug_clean
 from tenants.slugs import SLUG_MAX_LENGTH
+
+
+def _signed_in_with_mfa(request: HttpRequest, user: User) -> bool:
+    if getattr(request, "user", None) != user:
+        return False
+    records = get_authentication_records(request, user)
+    return any(record.get("method") == "mfa" for record in records)
 
 
 class SignupForm(forms.Form):
@@ -63,7 +73,21 @@ class SignupForm(forms.Form):
         email, password = cleaned.get("email"), cleaned.get("password")
         if not email or not password:
             return cleaned
-        if User.objects.filter(email=email).exists():
+        account = account_for_address(email)
+        if (
+            account is not None
+            and is_mfa_enabled(account)
+            and not _signed_in_with_mfa(self.request, account)
+        ):
+            # A password alone must not open anything for an account with two factors.
+            self.add_error(
+                "email",
+                f"{email} signs in with two-factor authentication: sign in to Strata first "
+                "(with your code), then come back to create the workspace.",
+            )
+            return cleaned
+        if account is not None:
+            email = account.email
             # Through allauth, as a sign-in: the same limits on guessing.
             try:
                 user = get_adapter(self.request).authenticate(

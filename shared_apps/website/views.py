@@ -76,7 +76,7 @@ def _create_workspace(request: HttpRequest, form: SignupForm) -> HttpResponse | 
         result = tenant_provision(
             slug=data["subdomain"],
             name=data["name"],
-            owner_email=data["email"],
+            owner_email=form.existing_user.email if form.existing_user else data["email"],
             owner_password=None if form.existing_user else data["password"],
             request=request,
         )

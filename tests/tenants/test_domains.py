@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from shared_apps.accounts.models import User
@@ -104,7 +106,8 @@ def test_only_real_domain_names_outside_strata_are_accepted(
 def test_a_domain_of_another_workspace_or_too_many_are_refused(
     tenant: Tenant, other_tenant: Tenant
 ) -> None:
-    custom_domain_add(other_tenant, "tasks.globex.test")
+    theirs = custom_domain_add(other_tenant, "tasks.globex.test")
+    Domain.objects.filter(pk=theirs.pk).update(verified_at=timezone.now())
     with pytest.raises(ValidationError, match="already in use"):
         custom_domain_add(tenant, "tasks.globex.test")
     for n in range(5):
@@ -153,3 +156,23 @@ def test_the_workspace_subdomain_cannot_be_removed(
 
     assert "cannot be removed" in response.content.decode()
     assert Domain.objects.filter(pk=own.pk).exists()
+
+
+def test_a_domain_someone_else_left_unverified_goes_to_whoever_proves_it(
+    tenant: Tenant, other_tenant: Tenant
+) -> None:
+    squatter = custom_domain_add(other_tenant, "tasks.acme-corp.test")  # never verified
+
+    with pytest.raises(
+        ValidationError, match="waiting for verification by another workspace"
+    ) as told:
+        custom_domain_add(tenant, "tasks.acme-corp.test")
+
+    record = re.search(r"value (strata-verify=\w+)", str(told.value))
+    assert record
+    dns.publish("_strata-verify.tasks.acme-corp.test", record.group(1))
+    owned = custom_domain_add(tenant, "tasks.acme-corp.test")
+
+    assert owned.tenant_id == tenant.pk
+    assert owned.verified_at is not None
+    assert not Domain.objects.filter(pk=squatter.pk).exists()

@@ -13,6 +13,7 @@ from psycopg import sql
 from pytest_django import DjangoDbBlocker
 
 from tenants.fleet import migrate_fleet, schemas_behind
+from tenants.models import Tenant
 from tenants.pool import current_blueprint, schema_drop
 from tenants.schemas import (
     TEMPLATE_SCHEMA,
@@ -159,3 +160,40 @@ def test_the_command_refuses_a_nonsense_worker_count() -> None:
 
     assert run.returncode == 1
     assert "--workers must be 1 or more" in run.stderr
+
+
+def test_spares_migrated_by_the_fleet_are_handed_out_again(db: None) -> None:
+    from tenants.models import SpareSchema
+    from tenants.pool import pool_refill, schema_claim
+    from tenants.schemas import migrations_fingerprint
+
+    SpareSchema.objects.all().delete()
+    pool_refill(1)
+    spare = SpareSchema.objects.get()
+    _without_audit_migration(spare.schema_name)
+    SpareSchema.objects.update(fingerprint="the state before")
+
+    report = migrate_fleet(workers=1)
+
+    assert spare.schema_name in [r.schema for r in report.migrated]
+    assert SpareSchema.objects.get().fingerprint == migrations_fingerprint()
+    with transaction.atomic():
+        assert schema_claim().name == spare.schema_name
+
+
+def test_a_schema_that_left_the_fleet_while_it_ran_is_not_a_failure(
+    db: None, tenant: Tenant
+) -> None:
+    from tenants.fleet import FleetReport, SchemaResult, _forget_vanished
+
+    # A spare claimed or dropped by a refill between the listing and its turn: gone, not broken.
+    report = FleetReport(
+        failed=[
+            SchemaResult("t_gone_meanwhile", error="RuntimeError: no django_migrations table"),
+            SchemaResult(tenant.schema_name, error="ProgrammingError: a real failure"),
+        ]
+    )
+
+    _forget_vanished(report)
+
+    assert [r.schema for r in report.failed] == [tenant.schema_name]

@@ -326,3 +326,15 @@ def test_the_documented_periods_are_the_defaults() -> None:
         90,
         30,
     )
+
+
+def test_a_tenant_archived_while_suspended_comes_back_suspended(initech: Tenant) -> None:
+    lifecycle.tenant_suspend(initech, reason="Unpaid", actor=OPERATOR)
+    lifecycle.tenant_archive(initech, actor=OPERATOR)
+    with pytest.raises(ValidationError, match="restore it before renaming"):
+        lifecycle.tenant_rename(initech, new_slug="initrode", actor=OPERATOR)
+
+    lifecycle.tenant_restore(initech, actor=OPERATOR)
+
+    restored = Tenant.objects.get(pk=initech.pk)
+    assert (restored.status, restored.status_reason) == (TenantStatus.SUSPENDED, "Unpaid")

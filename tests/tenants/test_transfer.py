@@ -15,6 +15,7 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
+from pytest_django import Settings
 
 from shared_apps.accounts.models import User
 from tenant_apps.audit.models import AuditAction, AuditEntry
@@ -201,3 +202,44 @@ def test_the_command_line_exports_and_imports(acme_with_data: Tenant, tmp_path: 
         call_command("tenant", "export", "acme", "--output", str(target))
     with pytest.raises(CommandError, match="is not a file"):
         call_command("tenant", "import", str(tmp_path / "nope.zip"), "--slug", "x", "--name", "X")
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"models": [{"model": "nosuch.model", "file": "data/x.json", "count": 1}]},
+        {"models": ["not an object"]},
+        {"members": ["not an object"]},
+        {"members": [{"email": "alice@acme.test", "role": "owner"}], "tenant": None},
+        {"media": [{"path": 42}]},
+    ],
+)
+def test_a_crafted_manifest_is_refused_not_a_crash(
+    acme_with_data: Tenant, changes: dict[str, object]
+) -> None:
+    archive = _broken(_export(acme_with_data), **changes)
+    before = (Tenant.objects.count(), _schemas())
+
+    with pytest.raises(ValidationError):
+        tenant_import(archive, slug="acme-copy", name="Copy", owner_email=None, actor=OPERATOR)
+
+    assert (Tenant.objects.count(), _schemas()) == before
+
+
+def test_an_archive_that_unpacks_too_far_is_refused_before_reading(
+    acme_with_data: Tenant, settings: Settings
+) -> None:
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("manifest.json", "{}")
+        archive.writestr("media/zeros.bin", b"\0" * 20_000_000)
+    bomb.seek(0)
+
+    with pytest.raises(ValidationError, match="unpacks to"):
+        tenant_import(bomb, slug="acme-copy", name="Copy", owner_email=None, actor=OPERATOR)
+    settings.STRATA_IMPORT_MAX_BYTES = 1000
+    with pytest.raises(ValidationError, match="STRATA_IMPORT_MAX_BYTES"):
+        tenant_import(
+            io.BytesIO(_export(acme_with_data)), slug="acme-copy", name="Copy",
+            owner_email=None, actor=OPERATOR,
+        )  # fmt: skip

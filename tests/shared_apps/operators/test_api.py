@@ -177,3 +177,30 @@ def test_export_and_import_through_the_api(token: str, tenant: Tenant) -> None:
     assert bad.status_code == 400
     assert "not a zip archive" in bad.json()["archive"][0]
     assert not Tenant.objects.filter(slug="x2").exists()
+
+
+def test_without_a_blueprint_provisioning_answers_503_and_creates_nothing(
+    token: str, tenant: Tenant
+) -> None:
+    from tenants.models import SchemaBlueprint, SpareSchema
+
+    SpareSchema.objects.all().delete()
+    SchemaBlueprint.objects.all().delete()
+
+    response = _post(
+        _api(token), "/tenants/", {"slug": "initech", "name": "I", "owner_email": "b@i.test"}
+    )
+
+    assert response.status_code == 503
+    assert "migrate_fleet" in response.json()["detail"]
+    assert not Tenant.objects.filter(slug="initech").exists()
+
+
+def test_member_counts_stay_right_when_searching_by_domain(token: str, tenant: Tenant) -> None:
+    from tenants.lifecycle import Actor, tenant_rename
+
+    tenant_rename(tenant, new_slug="acme-corp", actor=Actor(label="t"))  # two domains now
+
+    found = _api(token).get(f"{API}/tenants/", {"search": "acme"}).json()["results"]
+
+    assert [(t["slug"], t["member_count"]) for t in found] == [("acme-corp", 5)]

@@ -126,3 +126,14 @@ def test_a_suspended_tenant_cannot_be_entered(
 
     assert "nobody can enter it" in console.get(response["Location"]).content.decode()
     assert not Impersonation.objects.exists()
+
+
+def test_an_impersonation_cannot_hop_into_other_workspaces(
+    console: Client, tenant: Tenant, other_tenant: Tenant, both: User
+) -> None:
+    workspace = _start(console, both)  # Bea belongs to Globex too
+
+    refused = workspace.post("/accounts/switch/globex/")
+
+    assert refused.status_code == 403
+    assert "Other workspaces are out of reach" in refused.content.decode()

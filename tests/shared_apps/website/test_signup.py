@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core import mail
 from django.db import connection, connections
 from django.test import Client
@@ -22,6 +23,7 @@ from tenants.pool import schema_drop
 from tenants.roles import Role
 from tenants.signals import tenant_provisioned
 from tests.conftest import PASSWORD, ClientFactory
+from tests.totp import totp_code
 
 STRONG = "a long and unusual passphrase"
 
@@ -214,3 +216,39 @@ def test_two_sign_ups_racing_for_one_subdomain_one_wins_and_nothing_is_half_made
         assert Tenant.objects.filter(slug="racing").count() == 1
         assert not User.objects.filter(email="second@race.test").exists()
         assert len(_schemas() - schemas_before) == 1  # the winner's, and only it
+
+
+def test_an_account_with_two_factor_must_sign_in_with_its_code_first(
+    client_on: ClientFactory, outsider: User, other_tenant: Tenant
+) -> None:
+    secret = generate_totp_secret()
+    TOTP.activate(outsider, secret)
+
+    refused = _signup(client_on(None), email=outsider.email, password=PASSWORD)
+
+    assert refused.status_code == 400
+    assert "signs in with two-factor authentication" in " ".join(
+        refused.context["form"].errors["email"]
+    )
+    assert not Tenant.objects.filter(slug="initech").exists()
+    # Signed in on the apex with the code, the same person creates the workspace.
+    apex = Client(HTTP_HOST="localhost")
+    apex.post("/accounts/login/", {"login": outsider.email, "password": PASSWORD})
+    apex.post("/accounts/2fa/authenticate/", {"code": totp_code(secret)})
+    created = _signup(apex, email=outsider.email, password=PASSWORD)
+    assert created.status_code == 302, created.content.decode()[:2000]
+    assert Membership.objects.get(tenant__slug="initech").user == outsider
+
+
+def test_an_accounts_other_verified_address_signs_up_as_that_account(
+    client_on: ClientFactory, outsider: User
+) -> None:
+    EmailAddress.objects.create(user=outsider, email="olga@work.example", verified=True)
+
+    taken = _signup(client_on(None), email="olga@work.example", password="not hers")
+    assert taken.status_code == 400
+    created = _signup(client_on(None), email="olga@work.example", password=PASSWORD)
+
+    assert created.status_code == 302
+    assert Membership.objects.get(tenant__slug="initech").user == outsider
+    assert not User.objects.filter(email="olga@work.example").exists()
