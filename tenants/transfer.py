@@ -91,7 +91,18 @@ class ExportSummary:
 
 
 def tenant_export(tenant: Tenant, output: IO[bytes], *, actor: Actor) -> ExportSummary:
-    """Write `tenant`'s archive to `output` (a binary file, seekable or not)."""
+    """Write `tenant`'s archive to `output` (a binary file, seekable or not): one consistent
+    snapshot of its rows (a REPEATABLE READ transaction when this starts one)."""
+    connection = tenant_connection()
+    starts_transaction = not connection.in_atomic_block
+    with transaction.atomic():
+        if starts_transaction:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        return _export(tenant, output, actor=actor)
+
+
+def _export(tenant: Tenant, output: IO[bytes], *, actor: Actor) -> ExportSummary:
     summary = ExportSummary()
     schema = tenant.schema_name
     model_entries: list[dict[str, Any]] = []
@@ -312,11 +323,8 @@ def _members(tenant: Tenant, manifest: dict[str, Any], summary: ImportSummary) -
         if user is None or role not in Role.values:
             summary.members_skipped.append(email)
             continue
-        _membership, created = Membership.objects.get_or_create(
-            user=user, tenant=tenant, defaults={"role": role}
-        )
-        if created:
-            summary.members_added.append(email)
+        Membership.objects.get_or_create(user=user, tenant=tenant, defaults={"role": role})
+        summary.members_added.append(email)  # the owner among them, made by provisioning
 
 
 def export_filename(tenant: Tenant) -> str:
