@@ -3,6 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Count, Q, QuerySet
 
 from tenants.hosts import primary_host_for_slug
 from tenants.models import Domain, Membership, Tenant, TenantStatus
@@ -58,3 +59,19 @@ def workspaces_of(user: AbstractBaseUser) -> list[Workspace]:
         )
         for m in memberships
     ]
+
+
+def tenants_for_operators(*, search: str = "", status: str = "") -> QuerySet[Tenant]:
+    """Tenants with their member counts, by name, subdomain or any domain, and by status:
+    what the operator console and the operator API list."""
+    tenants = Tenant.objects.annotate(member_count=Count("memberships", distinct=True))
+    search = search.strip()[:200]
+    if search:
+        tenants = tenants.filter(
+            Q(name__icontains=search)
+            | Q(slug__icontains=search)
+            | Q(domains__domain__icontains=search)
+        ).distinct()
+    if status:
+        tenants = tenants.filter(status=status)
+    return tenants.prefetch_related("domains").order_by("slug")

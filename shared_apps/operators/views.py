@@ -10,7 +10,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
@@ -37,6 +37,7 @@ from tenants.hosts import public_site_url
 from tenants.models import Domain, Membership, PlatformAuditEntry, Tenant
 from tenants.requests import IMPERSONATION_SESSION_KEY
 from tenants.schemas import ProvisioningNotReadyError
+from tenants.selectors import tenants_for_operators
 
 PAGE_SIZE = 50
 
@@ -61,19 +62,11 @@ class OperatorView(View):
 class TenantsView(OperatorView):
     def get(self, request: HttpRequest) -> HttpResponse:
         form = TenantSearchForm(request.GET or None)
-        tenants = Tenant.objects.annotate(
-            member_count=Count("memberships", distinct=True)
-        ).order_by("slug")
+        tenants = tenants_for_operators()
         if form.is_valid():
-            query = form.cleaned_data["q"].strip()
-            if query:
-                tenants = tenants.filter(
-                    Q(name__icontains=query)
-                    | Q(slug__icontains=query)
-                    | Q(domains__domain__icontains=query)
-                ).distinct()
-            if form.cleaned_data["status"]:
-                tenants = tenants.filter(status=form.cleaned_data["status"])
+            tenants = tenants_for_operators(
+                search=form.cleaned_data["q"], status=form.cleaned_data["status"]
+            )
         if request.GET.get("ended"):
             messages.info(request, "The impersonation has ended.")
         return render(
