@@ -270,6 +270,16 @@ def blueprint_replay(blueprint: Blueprint, schema: str) -> None:
 # --- Structure, for comparisons ----------------------------------------------------------------
 
 
+_CASTS = re.compile(r"::[a-z][a-z ]*(\[\])?")
+
+
+def _canonical(definition: str) -> str:
+    """A constraint's text with casts and grouping left out: PostgreSQL deparses an IN-list
+    check as `x = ANY ((ARRAY['a'::varchar])::text[])` when a migration created it and as
+    `x = ANY (ARRAY[('a'::varchar)::text])` once that text is replayed; same expression."""
+    return re.sub(r"[()\s]", "", _CASTS.sub("", definition))
+
+
 def schema_signature(schema: str) -> dict[str, list[str]]:
     """The structure of `schema` with its name taken out: tables and columns, constraints,
     indexes, and the migrations it has recorded."""
@@ -282,7 +292,9 @@ def schema_signature(schema: str) -> dict[str, list[str]]:
             for oid, table in tables
             for row in _fetch(_COLUMNS, [oid])
         ]
-        constraints = [f"{t}.{n}: {d}" for t, n, d, _f in _fetch(_CONSTRAINTS, [schema])]
+        constraints = [
+            f"{t}.{n}: {_canonical(d)}" for t, n, d, _f in _fetch(_CONSTRAINTS, [schema])
+        ]
         indexes = _indexes(schema)
         with tenant_connection().cursor() as cursor:
             cursor.execute("SET LOCAL search_path = public")

@@ -152,6 +152,7 @@ def _export(tenant: Tenant, output: IO[bytes], *, actor: Actor) -> ExportSummary
             },
             "migrations": _tenant_migrations(applied_migrations(schema)),
             "models": model_entries,
+            "media_prefix": prefix,
             "media": media_entries,
             "members": [{"email": m.user.get_username(), "role": m.role} for m in members],
         }
@@ -193,7 +194,9 @@ def _manifest(archive: zipfile.ZipFile) -> dict[str, Any]:
     return manifest
 
 
-def _rows(archive: zipfile.ZipFile, entry: dict[str, Any]) -> list[dict[str, Any]]:
+def _rows(
+    archive: zipfile.ZipFile, entry: dict[str, Any], old_prefix: str, new_prefix: str
+) -> list[dict[str, Any]]:
     model = apps.get_model(entry["model"])
     if model not in _tenant_models():
         raise _refuse(f"{entry['model']} is not tenant data; the export is not Strata's.")
@@ -210,7 +213,17 @@ def _rows(archive: zipfile.ZipFile, entry: dict[str, Any]) -> list[dict[str, Any
             if key is not None:  # an email (natural key); people of another platform: nobody
                 user = users.filter(**{users.model.USERNAME_FIELD: key[0]}).first()
                 obj["fields"][name] = user.pk if user is not None else None
+        for name in _file_fields(model):
+            # Files move to the new tenant's prefix; rows follow them there.
+            value = str(obj["fields"].get(name) or "")
+            if not value.startswith(old_prefix) or ".." in value.split("/"):
+                raise _refuse(f"{entry['file']} names a file outside the export.")
+            obj["fields"][name] = new_prefix + value.removeprefix(old_prefix)
     return objects
+
+
+def _file_fields(model: type[models.Model]) -> list[str]:
+    return [f.name for f in model._meta.concrete_fields if isinstance(f, models.FileField)]
 
 
 def _iter_media(archive: zipfile.ZipFile, manifest: dict[str, Any]) -> Iterator[tuple[str, bytes]]:
@@ -290,7 +303,12 @@ def _import(
                 with tenant_context(tenant):
                     loaded: list[type[models.Model]] = []
                     for entry in manifest.get("models", []):
-                        objects = _rows(archive, entry)
+                        objects = _rows(
+                            archive,
+                            entry,
+                            str(manifest.get("media_prefix", "")),
+                            tenant_media_prefix(tenant.schema_name),
+                        )
                         for item in serializers.deserialize("python", objects):
                             item.save()
                         summary.rows[entry["model"]] = len(objects)

@@ -98,6 +98,7 @@ TENANT_APPS = [
     "tenant_apps.workspace",
     "tenant_apps.audit",
     "tenant_apps.members",
+    "tenant_apps.projects",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -34,6 +34,12 @@ class AuditAction(models.TextChoices):
     DOMAIN_REMOVED = "domain.removed", "Domain removed"
     IMPERSONATION_STARTED = "impersonation.started", "Operator impersonation started"
     IMPERSONATION_ENDED = "impersonation.ended", "Operator impersonation ended"
+    PROJECT_CREATED = "project.created", "Project created"
+    TASK_CREATED = "task.created", "Task created"
+    TASK_UPDATED = "task.updated", "Task updated"
+    TASK_DELETED = "task.deleted", "Task deleted"
+    COMMENT_ADDED = "comment.added", "Comment added"
+    ATTACHMENT_ADDED = "attachment.added", "Attachment added"
 
 
 class AuditEntry(models.Model):
