@@ -9,6 +9,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("audit/", include("tenant_apps.audit.urls")),
     path("", include("tenant_apps.members.urls")),
     path("api/v1/", include("tenant_apps.members.api_urls")),
+    path("api/v1/", include("tenant_apps.projects.api_urls")),
     path("operator/impersonation/", include("shared_apps.operators.urls_tenant")),
 ]
 

@@ -21,7 +21,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views import View
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
@@ -30,7 +30,9 @@ from tenants.requests import RoutedRequest, TenantRequest
 from tenants.roles import Permission, role_has_permission
 from tenants.selectors import membership_for
 
-_ACCESS_ATTRIBUTES = frozenset({"required_permission", "dangerously_allow_non_members"})
+_ACCESS_ATTRIBUTES = frozenset(
+    {"required_permission", "write_permission", "dangerously_allow_non_members"}
+)
 
 
 class TenantView(View):
@@ -100,6 +102,12 @@ class IsTenantMember(BasePermission):
             return False
         cast(TenantRequest, request._request).membership = membership
         permission: Permission = getattr(view, "required_permission", Permission.WORKSPACE_VIEW)
+        write: Permission | None = getattr(view, "write_permission", None)
+        if write is not None and request.method not in SAFE_METHODS:
+            # Writing needs the view's own permission and the write permission both.
+            return role_has_permission(membership.role, permission) and role_has_permission(
+                membership.role, write
+            )
         return role_has_permission(membership.role, permission)
 
 
@@ -111,6 +119,9 @@ class TenantAPIView(APIView):
     """
 
     required_permission: ClassVar[Permission] = Permission.WORKSPACE_VIEW
+    # For views that read and write: what a POST, PUT, PATCH or DELETE needs besides
+    # required_permission (viewers read a list, members add to it).
+    write_permission: ClassVar[Permission | None] = None
     permission_classes = [IsTenantMember]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

@@ -224,6 +224,13 @@ def _views(patterns: list[URLPattern | URLResolver]) -> list[tuple[str, Any]]:
     return found
 
 
+def _view_class(callback: Any) -> type:
+    """The class behind a URL: Django's as_view() records it as view_class, DRF's ViewSets as
+    cls."""
+    found = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
+    return found if isinstance(found, type) else type
+
+
 def test_every_tenant_url_inherits_the_fail_closed_base() -> None:
     views = _views(get_resolver("config.urls_tenant").url_patterns)
 
@@ -231,7 +238,7 @@ def test_every_tenant_url_inherits_the_fail_closed_base() -> None:
     offenders = [
         route
         for route, callback in views
-        if not issubclass(getattr(callback, "view_class", type), FAIL_CLOSED_BASES)
+        if not issubclass(_view_class(callback), FAIL_CLOSED_BASES)
     ]
     assert offenders == []
 
@@ -239,9 +246,9 @@ def test_every_tenant_url_inherits_the_fail_closed_base() -> None:
 def test_only_named_views_skip_the_membership_check() -> None:
     views = _views(get_resolver("config.urls_tenant").url_patterns)
     open_views = sorted(
-        callback.view_class.__name__
+        _view_class(callback).__name__
         for _, callback in views
-        if getattr(callback.view_class, "dangerously_allow_non_members", False)
+        if getattr(_view_class(callback), "dangerously_allow_non_members", False)
     )
 
     # Each of these was reviewed: a stranger must be able to reach it, and it shows no data.

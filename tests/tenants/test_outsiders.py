@@ -18,6 +18,7 @@ from shared_apps.accounts.models import User
 from tenant_apps.audit.models import AuditAction, AuditEntry
 from tenant_apps.audit.services import audit_record
 from tenant_apps.members.models import Invitation
+from tenant_apps.projects.models import Project
 from tenants.context import tenant_context
 from tenants.domains import custom_domain_add
 from tenants.models import Domain, Membership, Tenant
@@ -40,7 +41,8 @@ def _routes(patterns: list[URLPattern | URLResolver], prefix: str = "") -> list[
 def _is_open(callback: Any) -> bool:
     """Reachable by strangers on purpose, each checking its own credential (test_access.py lists
     them). The sweep still visits these, and checks that they hand out nothing of Acme's."""
-    return bool(getattr(callback.view_class, "dangerously_allow_non_members", False))
+    view_class = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
+    return bool(getattr(view_class, "dangerously_allow_non_members", False))
 
 
 @pytest.fixture
@@ -57,16 +59,26 @@ def acme_ids(tenant: Tenant, owner: User, member: User) -> dict[str, str]:
         audit_record(action=AuditAction.LOGIN, actor=member)
     membership = Membership.objects.get(tenant=tenant, user=member)
     domain = custom_domain_add(tenant, "tasks.acme-corp.test")
+    with tenant_context(tenant):
+        project = Project.objects.create(name="Secret plans", key="SEC")
     return {
         "invitation": str(invitation.public_id),
         "membership": str(membership.public_id),
         "domain": str(domain.pk),
+        "project": str(project.public_id),
     }
+
+
+REGEX_GROUP = re.compile(r"\(\?P<(?P<name>\w+)>[^)]*\)")
 
 
 def _path(route: str, ids: dict[str, str]) -> str | None:
     if route.startswith("^"):  # a regular expression: only the reset-key pages, which are open
         return None
+    if "^" in route:  # a DRF router's pattern under a plain prefix
+        if any(m.group("name") != "public_id" for m in REGEX_GROUP.finditer(route)):
+            return None
+        route = REGEX_GROUP.sub(ids["project"], route.replace("^", "").replace("$", ""))
 
     def value(match: re.Match[str]) -> str:
         kind = match.group("kind")
@@ -85,11 +97,12 @@ def _state(tenant: Tenant) -> tuple[Any, ...]:
     with tenant_context(tenant):
         invitations = sorted(Invitation.objects.values_list("email", "status", "role"))
         audit = AuditEntry.objects.exclude(action__startswith="auth.").count()
+        projects = sorted(Project.objects.values_list("key", "name"))
     memberships = sorted(
         Membership.objects.filter(tenant=tenant).values_list("user__email", "role")
     )
     domains = sorted(Domain.objects.filter(tenant=tenant).values_list("domain", "verified_at"))
-    return invitations, audit, memberships, domains
+    return invitations, audit, memberships, domains, projects
 
 
 def test_an_outsider_gets_nothing_on_any_page_or_endpoint_and_changes_nothing(
@@ -114,8 +127,10 @@ def test_an_outsider_gets_nothing_on_any_page_or_endpoint_and_changes_nothing(
             # Nothing of Acme's people or pending invitations shows, on any page.
             assert member.email not in body, f"{method.upper()} {path}"
             assert "pending@example.com" not in body, f"{method.upper()} {path}"
+            assert "Secret plans" not in body, f"{method.upper()} {path}"
             if not _is_open(callback):
                 assert response.status_code == 403, f"{method.upper()} {path}"
 
     assert _state(tenant) == before
     assert len(tried) >= 40, tried  # the sweep really went through the URLconf
+    assert f"GET /api/v1/projects/{acme_ids['project']}/" in tried  # routers' routes too

@@ -1,0 +1,10 @@
+from rest_framework.routers import SimpleRouter
+
+from tenant_apps.projects import api
+
+app_name = "projects-api"
+
+router = SimpleRouter()
+router.register("projects", api.ProjectViewSet, basename="project")
+
+urlpatterns = router.urls

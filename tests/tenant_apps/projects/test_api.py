@@ -1,0 +1,85 @@
+"""/api/v1/projects/: viewers read, members write, outsiders get nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.test import Client
+
+from shared_apps.accounts.models import User
+from tenant_apps.projects.models import Project
+from tenants.context import tenant_context
+from tenants.models import Tenant
+from tests.conftest import ClientFactory
+
+URL = "/api/v1/projects/"
+
+
+def _post(client: Client, data: dict[str, Any]) -> Any:
+    return client.post(URL, data, content_type="application/json")
+
+
+def test_members_create_projects_and_viewers_read_them(
+    client_on: ClientFactory, tenant: Tenant, member: User, viewer: User
+) -> None:
+    created = _post(client_on(tenant, member), {"name": "Website", "key": "web"})
+
+    assert created.status_code == 201, created.content
+    assert created.json()["key"] == "WEB"
+    listed = client_on(tenant, viewer).get(URL)
+    assert listed.status_code == 200
+    assert [p["key"] for p in listed.json()["results"]] == ["WEB"]
+    one = client_on(tenant, viewer).get(f"{URL}{created.json()['id']}/")
+    assert one.json()["name"] == "Website"
+    refused = _post(client_on(tenant, viewer), {"name": "Ops", "key": "OPS"})
+    assert refused.status_code == 403
+    with tenant_context(tenant):
+        assert list(Project.objects.values_list("key", flat=True)) == ["WEB"]
+
+
+def test_bad_input_gets_field_errors_and_creates_nothing(
+    client_on: ClientFactory, tenant: Tenant, member: User
+) -> None:
+    client = client_on(tenant, member)
+    _post(client, {"name": "Website", "key": "WEB"})
+
+    missing = _post(client, {})
+    bad_key = _post(client, {"name": "X", "key": "1!"})
+    taken = _post(client, {"name": "Again", "key": "web"})
+
+    assert (missing.status_code, set(missing.json())) == (400, {"name", "key"})
+    assert bad_key.status_code == 400
+    assert "capital letters" in bad_key.json()["key"][0]
+    assert taken.status_code == 400
+    assert "key of another project" in taken.json()["key"][0]
+    with tenant_context(tenant):
+        assert Project.objects.count() == 1
+
+
+def test_outsiders_and_strangers_get_nothing(
+    client_on: ClientFactory, tenant: Tenant, other_tenant: Tenant, member: User, outsider: User
+) -> None:
+    created = _post(client_on(tenant, member), {"name": "Secret plans", "key": "SEC"})
+    project_id = created.json()["id"]
+
+    for client in (client_on(tenant, outsider), client_on(tenant)):
+        assert client.get(URL).status_code == 403
+        assert client.get(f"{URL}{project_id}/").status_code == 403
+        assert _post(client, {"name": "Mine", "key": "MINE"}).status_code == 403
+    # On their own workspace, the id means nothing.
+    theirs = client_on(other_tenant, outsider)
+    assert theirs.get(f"{URL}{project_id}/").status_code == 404
+    assert "Secret plans" not in theirs.get(URL).content.decode()
+    with tenant_context(tenant):
+        assert list(Project.objects.values_list("key", flat=True)) == ["SEC"]
+
+
+def test_lists_are_paginated(client_on: ClientFactory, tenant: Tenant, member: User) -> None:
+    client = client_on(tenant, member)
+    for n in range(3):
+        _post(client, {"name": f"P{n}", "key": f"P{n}X"})
+
+    page = client.get(URL, {"page_size": 2}).json()
+
+    assert (page["count"], len(page["results"]), page["next"] is not None) == (3, 2, True)
+    assert client.get(URL, {"page": 99}).status_code == 404
