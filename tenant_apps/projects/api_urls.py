@@ -6,5 +6,6 @@ app_name = "projects-api"
 
 router = SimpleRouter()
 router.register("projects", api.ProjectViewSet, basename="project")
+router.register("tasks", api.TaskViewSet, basename="task")
 
 urlpatterns = router.urls

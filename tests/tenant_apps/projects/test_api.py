@@ -83,3 +83,93 @@ def test_lists_are_paginated(client_on: ClientFactory, tenant: Tenant, member: U
 
     assert (page["count"], len(page["results"]), page["next"] is not None) == (3, 2, True)
     assert client.get(URL, {"page": 99}).status_code == 404
+
+
+TASKS = "/api/v1/tasks/"
+
+
+def _project(client: Client) -> str:
+    return str(_post(client, {"name": "Website", "key": "WEB"}).json()["id"])
+
+
+def test_tasks_are_created_read_updated_with_their_version_and_deleted(
+    client_on: ClientFactory, tenant: Tenant, member: User, viewer: User
+) -> None:
+    client = client_on(tenant, member)
+    project = _project(client)
+
+    created = client.post(
+        TASKS,
+        {"project": project, "title": "Home page", "assignee": member.pk, "priority": "high"},
+        content_type="application/json",
+    )
+    assert created.status_code == 201, created.content
+    task = created.json()
+    assert (task["reference"], task["version"], task["assignee"]) == ("WEB-1", 1, member.pk)
+    assert client_on(tenant, viewer).get(f"{TASKS}?project={project}").json()["count"] == 1
+
+    path = f"{TASKS}{task['id']}/"
+    moved = client.patch(
+        path, {"status": "in_progress", "expected_version": 1}, content_type="application/json"
+    )
+    stale = client.patch(
+        path, {"title": "Overwritten", "expected_version": 1}, content_type="application/json"
+    )
+    unversioned = client.patch(path, {"title": "x"}, content_type="application/json")
+
+    assert (moved.status_code, moved.json()["version"]) == (200, 2)
+    assert stale.status_code == 409
+    assert stale.json()["current"]["title"] == "Home page"
+    assert unversioned.status_code == 400
+    assert (
+        client_on(tenant, viewer)
+        .patch(path, {"title": "x", "expected_version": 2}, content_type="application/json")
+        .status_code
+        == 403
+    )
+    assert client_on(tenant, viewer).delete(path).status_code == 403
+    assert client.delete(path).status_code == 204
+    assert client.get(path).status_code == 404
+
+
+def test_task_input_is_checked_field_by_field(
+    client_on: ClientFactory, tenant: Tenant, member: User, outsider: User
+) -> None:
+    client = client_on(tenant, member)
+    project = _project(client)
+
+    response = client.post(
+        TASKS,
+        {"project": project, "title": "x", "assignee": outsider.pk, "status": "sleeping"},
+        content_type="application/json",
+    )
+    nowhere = client.post(
+        TASKS, {"project": "not-a-uuid", "title": "x"}, content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert "status" in response.json()
+    assert nowhere.status_code == 400
+    assert "project" in nowhere.json()
+    not_a_member = client.post(
+        TASKS, {"project": project, "title": "x", "assignee": outsider.pk},
+        content_type="application/json",
+    )  # fmt: skip
+    assert not_a_member.status_code == 400
+    assert "member of this workspace" in not_a_member.json()["assignee"][0]
+    assert client.get(TASKS, {"project": "nope"}).status_code == 400
+
+
+def test_an_outsider_gets_no_task(
+    client_on: ClientFactory, tenant: Tenant, other_tenant: Tenant, member: User, outsider: User
+) -> None:
+    client = client_on(tenant, member)
+    project = _project(client)
+    task = client.post(
+        TASKS, {"project": project, "title": "Secret"}, content_type="application/json"
+    ).json()
+
+    assert client_on(tenant, outsider).get(TASKS).status_code == 403
+    assert client_on(tenant, outsider).get(f"{TASKS}{task['id']}/").status_code == 403
+    assert client_on(other_tenant, outsider).get(f"{TASKS}{task['id']}/").status_code == 404
+    assert "Secret" not in client_on(other_tenant, outsider).get(TASKS).content.decode()
