@@ -8,6 +8,7 @@ from typing import Any, ClassVar, cast
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.http import Http404
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -15,10 +16,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from shared_apps.accounts.models import User
-from tenant_apps.projects.models import Label, Project, Task
+from tenant_apps.projects.models import Comment, Label, Project, Task
 from tenant_apps.projects.services import (
     Actor,
     TaskConflictError,
+    comment_add,
     project_create,
     task_create,
     task_delete,
@@ -205,3 +207,69 @@ def _uuid_or_400(field: str, value: str) -> uuid.UUID:
         return uuid.UUID(value)
     except ValueError:
         raise APIValidationError({field: ["Give a project id (a UUID)."]}) from None
+
+
+class LabelSerializer(serializers.ModelSerializer[Label]):
+    class Meta:
+        model = Label
+        fields = ["id", "name", "color"]
+
+
+class LabelViewSet(
+    TenantAPIView,
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet[Label],
+):
+    """Labels are plain rows: the serializer's validation (unique name, colour) is the rule."""
+
+    required_permission = Permission.WORKSPACE_VIEW
+    write_permission = Permission.CONTENT_WRITE
+    serializer_class = LabelSerializer
+    pagination_class = Pages
+    queryset = Label.objects.order_by("name")
+
+
+class CommentSerializer(serializers.ModelSerializer[Comment]):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    author = serializers.IntegerField(source="author_id", read_only=True)
+
+    class Meta:
+        model = Comment
+        fields = ["id", "author", "body", "created_at"]
+        read_only_fields = ["id", "author", "created_at"]
+
+
+class TaskCommentViewSet(
+    TenantAPIView,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet[Comment],
+):
+    """/api/v1/tasks/<task id>/comments/: read by anyone in the workspace, added by members."""
+
+    required_permission = Permission.WORKSPACE_VIEW
+    write_permission = Permission.CONTENT_WRITE
+    serializer_class = CommentSerializer
+    pagination_class = Pages
+
+    def task(self) -> Task:
+        task_id = _uuid_or_400("task", str(self.kwargs["task_public_id"]))
+        task = Task.objects.select_related("project").filter(public_id=task_id).first()
+        if task is None:
+            raise Http404
+        return task
+
+    def get_queryset(self) -> QuerySet[Comment]:
+        return Comment.objects.filter(task=self.task()).order_by("created_at", "pk")
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = CommentSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            comment = comment_add(
+                task=self.task(), body=data.validated_data["body"], actor=_actor(request)
+            )
+        except ValidationError as exc:
+            raise APIValidationError(exc.message_dict) from None
+        return Response(CommentSerializer(comment).data, status=201)

@@ -18,7 +18,7 @@ from shared_apps.accounts.models import User
 from tenant_apps.audit.models import AuditAction, AuditEntry
 from tenant_apps.audit.services import audit_record
 from tenant_apps.members.models import Invitation
-from tenant_apps.projects.models import Project
+from tenant_apps.projects.models import Label, Project
 from tenants.context import tenant_context
 from tenants.domains import custom_domain_add
 from tenants.models import Domain, Membership, Tenant
@@ -61,11 +61,13 @@ def acme_ids(tenant: Tenant, owner: User, member: User) -> dict[str, str]:
     domain = custom_domain_add(tenant, "tasks.acme-corp.test")
     with tenant_context(tenant):
         project = Project.objects.create(name="Secret plans", key="SEC")
+        label = Label.objects.create(name="secret-label")
     return {
         "invitation": str(invitation.public_id),
         "membership": str(membership.public_id),
         "domain": str(domain.pk),
         "project": str(project.public_id),
+        "label": str(label.pk),
     }
 
 
@@ -76,9 +78,12 @@ def _path(route: str, ids: dict[str, str]) -> str | None:
     if route.startswith("^"):  # a regular expression: only the reset-key pages, which are open
         return None
     if "^" in route:  # a DRF router's pattern under a plain prefix
-        if any(m.group("name") != "public_id" for m in REGEX_GROUP.finditer(route)):
+        by_group = {"public_id": ids["project"], "pk": ids["label"]}
+        if any(m.group("name") not in by_group for m in REGEX_GROUP.finditer(route)):
             return None
-        route = REGEX_GROUP.sub(ids["project"], route.replace("^", "").replace("$", ""))
+        route = REGEX_GROUP.sub(
+            lambda m: by_group[m.group("name")], route.replace("^", "").replace("$", "")
+        )
 
     def value(match: re.Match[str]) -> str:
         kind = match.group("kind")
@@ -98,6 +103,7 @@ def _state(tenant: Tenant) -> tuple[Any, ...]:
         invitations = sorted(Invitation.objects.values_list("email", "status", "role"))
         audit = AuditEntry.objects.exclude(action__startswith="auth.").count()
         projects = sorted(Project.objects.values_list("key", "name"))
+        projects += sorted((name, "label") for name in Label.objects.values_list("name", flat=True))
     memberships = sorted(
         Membership.objects.filter(tenant=tenant).values_list("user__email", "role")
     )
@@ -128,6 +134,7 @@ def test_an_outsider_gets_nothing_on_any_page_or_endpoint_and_changes_nothing(
             assert member.email not in body, f"{method.upper()} {path}"
             assert "pending@example.com" not in body, f"{method.upper()} {path}"
             assert "Secret plans" not in body, f"{method.upper()} {path}"
+            assert "secret-label" not in body, f"{method.upper()} {path}"
             if not _is_open(callback):
                 assert response.status_code == 403, f"{method.upper()} {path}"
 

@@ -173,3 +173,42 @@ def test_an_outsider_gets_no_task(
     assert client_on(tenant, outsider).get(f"{TASKS}{task['id']}/").status_code == 403
     assert client_on(other_tenant, outsider).get(f"{TASKS}{task['id']}/").status_code == 404
     assert "Secret" not in client_on(other_tenant, outsider).get(TASKS).content.decode()
+
+
+def test_labels_and_comments(
+    client_on: ClientFactory, tenant: Tenant, member: User, viewer: User, outsider: User
+) -> None:
+    client = client_on(tenant, member)
+    project = _project(client)
+    label = client.post("/api/v1/labels/", {"name": "design"}, content_type="application/json")
+    assert label.status_code == 201
+    twice = client.post("/api/v1/labels/", {"name": "design"}, content_type="application/json")
+    assert twice.status_code == 400
+    bad_colour = client.post(
+        "/api/v1/labels/", {"name": "x", "color": "red"}, content_type="application/json"
+    )
+    assert "six hex digits" in bad_colour.json()["color"][0]
+    task = client.post(
+        TASKS, {"project": project, "title": "Logo", "labels": ["design"]},
+        content_type="application/json",
+    ).json()  # fmt: skip
+    assert task["labels"] == ["design"]
+
+    comments = f"{TASKS}{task['id']}/comments/"
+    added = client.post(comments, {"body": "Looks good"}, content_type="application/json")
+    empty = client.post(comments, {"body": "   "}, content_type="application/json")
+
+    assert added.status_code == 201
+    assert empty.status_code == 400
+    assert [c["body"] for c in client_on(tenant, viewer).get(comments).json()["results"]] == [
+        "Looks good"
+    ]
+    assert (
+        client_on(tenant, viewer)
+        .post(comments, {"body": "x"}, content_type="application/json")
+        .status_code
+        == 403
+    )
+    assert client_on(tenant, outsider).get(comments).status_code == 403
+    assert client.get(f"{TASKS}00000000-0000-0000-0000-000000000000/comments/").status_code == 404
+    assert client.get(f"{TASKS}not-a-uuid/comments/").status_code == 400
