@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django.db.models import QuerySet
 from rest_framework import generics, serializers
 
 from tenants.access import TenantAPIView
 from tenants.models import Membership
+from tenants.requests import TenantRequest
 
 
 class MemberSerializer(serializers.ModelSerializer[Membership]):
@@ -24,7 +27,7 @@ class MemberList(TenantAPIView, generics.ListAPIView[Membership]):
     serializer_class = MemberSerializer
 
     def get_queryset(self) -> QuerySet[Membership]:
-        tenant = self.request.tenant  # type: ignore[attr-defined]
+        tenant = cast(TenantRequest, self.request._request).tenant
         return (
             Membership.objects.filter(tenant=tenant).select_related("user").order_by("created_at")
         )

@@ -21,7 +21,7 @@ from tenants.domains import (
     verification_record,
 )
 from tenants.lifecycle import Actor
-from tenants.models import Domain, Tenant
+from tenants.models import Domain
 from tenants.roles import Permission
 from tenants.transfer import export_download
 
@@ -142,4 +142,4 @@ class ExportView(TenantView):
 
     def post(self, request: HttpRequest) -> HttpResponseBase:
         actor = Actor(user=self.membership.user, request=request)
-        return export_download(Tenant.objects.get(pk=self.tenant.pk), actor=actor)
+        return export_download(self.tenant, actor=actor)

@@ -104,7 +104,7 @@ def test_an_export_imports_into_a_new_tenant_with_its_rows_files_and_members(
         assert AuditEntry.objects.filter(action=AuditAction.LOGIN).count() == 1
         # Sequences continue after the imported rows.
         later = AuditEntry.objects.create(action=AuditAction.LOGIN, actor_label="x")
-        assert later.pk > AuditEntry.objects.order_by("pk").first().pk  # type: ignore[union-attr]
+        assert later.pk > AuditEntry.objects.earliest("pk").pk
     files = list(storage_walk(tenant_media_prefix(copy.schema_name)))
     assert [Path(f).name for f in files] == ["plan.txt"]
     with default_storage.open(files[0], "rb") as file:

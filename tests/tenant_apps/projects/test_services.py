@@ -54,7 +54,7 @@ def test_tasks_are_numbered_per_project_and_every_write_is_audited(
             AuditAction.TASK_CREATED,
             AuditAction.TASK_CREATED,
         ]
-        assert AuditEntry.objects.order_by("pk").last().target_label == "OPS-1"  # type: ignore[union-attr]
+        assert AuditEntry.objects.latest("pk").target_label == "OPS-1"
 
 
 @pytest.mark.parametrize(
