@@ -110,14 +110,20 @@ def main() -> int:
             cwd=ROOT,
         )  # fmt: skip
     say(f"Serving http://localhost:{PORT} and http://acme.localhost:{PORT} (Ctrl-C to stop)")
+    # A process group of its own: runserver's autoreloader runs the server in a child, and
+    # stopping the group stops both (Ctrl-C reaches us, and we stop it).
     server = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{PORT}"], cwd=ROOT
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{PORT}"], cwd=ROOT, process_group=0
     )
+
+    def stop_server() -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGTERM)
 
     def stop(signum: int, frame: object) -> None:
         # Asked to stop (kill, a closed terminal): let the server and worker end cleanly, then
         # return normally so that the embedded PostgreSQL is stopped too (an exit handler).
-        server.terminate()
+        stop_server()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGHUP, stop)
@@ -125,10 +131,11 @@ def main() -> int:
         with contextlib.suppress(KeyboardInterrupt):
             server.wait()
     finally:
-        for process in (server, worker):
-            if process is not None and process.poll() is None:
-                process.terminate()
-                process.wait(timeout=30)
+        stop_server()
+        server.wait(timeout=30)
+        if worker is not None and worker.poll() is None:
+            worker.terminate()
+            worker.wait(timeout=30)
     return 0
 
 
