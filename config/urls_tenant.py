@@ -8,8 +8,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("accounts/", include("shared_apps.accounts.urls_tenant")),
     path("audit/", include("tenant_apps.audit.urls")),
     path("", include("tenant_apps.members.urls")),
+    path("", include("tenant_apps.projects.urls")),
     path("api/v1/", include("tenant_apps.members.api_urls")),
     path("api/v1/", include("tenant_apps.projects.api_urls")),
+    path("api/", include("tenant_apps.api_access.api_docs_urls")),
+    path("", include("tenant_apps.api_access.urls")),
     path("operator/impersonation/", include("shared_apps.operators.urls_tenant")),
 ]
 

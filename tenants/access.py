@@ -25,6 +25,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from tenants.credentials import TenantCredential
 from tenants.models import Membership, Tenant
 from tenants.requests import RoutedRequest, TenantRequest
 from tenants.roles import Permission, role_has_permission
@@ -89,7 +90,8 @@ class TenantView(View):
 
 
 class IsTenantMember(BasePermission):
-    """DRF: a signed-in member of the request's tenant whose role allows the view."""
+    """DRF: a signed-in member of the request's tenant whose role allows the view, or a
+    credential of this tenant (an API key) that grants what the view needs."""
 
     message = "You are not a member of this workspace, or your role does not allow this."
 
@@ -97,18 +99,23 @@ class IsTenantMember(BasePermission):
         tenant = cast(RoutedRequest, request._request).tenant
         if tenant is None:
             return False
+        needed = [cast(Permission, getattr(view, "required_permission", Permission.WORKSPACE_VIEW))]
+        write: Permission | None = getattr(view, "write_permission", None)
+        if write is not None and request.method not in SAFE_METHODS:
+            # Writing needs the view's own permission and the write permission both.
+            needed.append(write)
+        credential = request.auth
+        if isinstance(credential, TenantCredential):
+            # Looked up in this tenant's schema already; checked again so that a credential
+            # can never be honoured on a host it does not belong to.
+            return credential.schema_name == tenant.schema_name and all(
+                credential.grants(permission) for permission in needed
+            )
         membership = membership_for(user=request.user, tenant=tenant)
         if membership is None:
             return False
         cast(TenantRequest, request._request).membership = membership
-        permission: Permission = getattr(view, "required_permission", Permission.WORKSPACE_VIEW)
-        write: Permission | None = getattr(view, "write_permission", None)
-        if write is not None and request.method not in SAFE_METHODS:
-            # Writing needs the view's own permission and the write permission both.
-            return role_has_permission(membership.role, permission) and role_has_permission(
-                membership.role, write
-            )
-        return role_has_permission(membership.role, permission)
+        return all(role_has_permission(membership.role, permission) for permission in needed)
 
 
 class TenantAPIView(APIView):

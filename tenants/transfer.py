@@ -47,8 +47,9 @@ from tenants.storage import storage_walk, tenant_media_prefix
 
 FORMAT = "strata-tenant-export"
 VERSION = 1
-# Sessions are someone's sign-in on this installation, not the tenant's data.
-_SKIPPED_APPS = {"sessions"}
+# Sessions are someone's sign-in on this installation, and API keys its credentials, not the
+# tenant's data: an imported workspace issues keys of its own.
+_SKIPPED_APPS = {"sessions", "api_access"}
 
 
 def _tenant_app_labels() -> list[str]:

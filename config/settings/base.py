@@ -66,6 +66,10 @@ STRATA_DNS_TXT_RESOLVER = env_str(
 STRATA_IMPORT_MAX_BYTES = env_int("STRATA_IMPORT_MAX_BYTES", default=2 * 1024**3, minimum=1)
 # Spare tenant schemas kept ready for new tenants (tenants.pool); 0 turns the pool off.
 STRATA_POOL_SIZE = env_int("STRATA_POOL_SIZE", default=5, minimum=0)
+# Until billing (issue 7) stores a plan per workspace, every workspace is on this one.
+STRATA_DEFAULT_PLAN = env_str("STRATA_DEFAULT_PLAN", default="free")
+# Overrides every plan's API rate (requests a minute per workspace); 0 keeps the plans' own.
+STRATA_API_REQUESTS_PER_MINUTE = env_int("STRATA_API_REQUESTS_PER_MINUTE", default=0, minimum=0)
 STRATA_SEAT_LIMIT_HOOK = env_str("STRATA_SEAT_LIMIT_HOOK", default="tenants.seats.no_seat_limit")
 
 SHARED_APPS = [
@@ -85,7 +89,9 @@ SHARED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     # Identities are global: email addresses and authenticators live in public with the users.
     "allauth",
     "allauth.account",
@@ -99,6 +105,7 @@ TENANT_APPS = [
     "tenant_apps.audit",
     "tenant_apps.members",
     "tenant_apps.projects",
+    "tenant_apps.api_access",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -425,16 +432,32 @@ USE_TZ = True
 # --- API -------------------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # An API key (Authorization: Bearer, tenant hosts only) or the browser's session with CSRF.
+    # The operator API on the apex sets its own (operator tokens).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "tenant_apps.api_access.authentication.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["tenant_apps.api_access.throttling.TenantPlanThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Strata API",
+    "DESCRIPTION": (
+        "The REST API of a Strata workspace, served on the workspace's own host. Authenticate "
+        "with `Authorization: Bearer <API key>` (created by an admin under Settings → API keys) "
+        "or the browser session (with its CSRF token)."
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
 }
 
 # --- Logging ---------------------------------------------------------------------------------

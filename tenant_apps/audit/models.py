@@ -35,11 +35,20 @@ class AuditAction(models.TextChoices):
     IMPERSONATION_STARTED = "impersonation.started", "Operator impersonation started"
     IMPERSONATION_ENDED = "impersonation.ended", "Operator impersonation ended"
     PROJECT_CREATED = "project.created", "Project created"
+    PROJECT_UPDATED = "project.updated", "Project updated"
+    PROJECT_ARCHIVED = "project.archived", "Project archived"
+    PROJECT_RESTORED = "project.restored", "Project restored"
     TASK_CREATED = "task.created", "Task created"
     TASK_UPDATED = "task.updated", "Task updated"
     TASK_DELETED = "task.deleted", "Task deleted"
     COMMENT_ADDED = "comment.added", "Comment added"
+    COMMENT_DELETED = "comment.deleted", "Comment deleted"
     ATTACHMENT_ADDED = "attachment.added", "Attachment added"
+    ATTACHMENT_DELETED = "attachment.deleted", "Attachment deleted"
+    LABEL_CREATED = "label.created", "Label created"
+    LABEL_DELETED = "label.deleted", "Label deleted"
+    API_KEY_CREATED = "api_key.created", "API key created"
+    API_KEY_REVOKED = "api_key.revoked", "API key revoked"
 
 
 class AuditEntry(models.Model):

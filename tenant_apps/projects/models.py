@@ -56,7 +56,11 @@ class Project(models.Model):
 
 
 class Label(models.Model):
-    name = models.CharField(max_length=40, unique=True)
+    name = models.CharField(
+        max_length=40,
+        unique=True,
+        error_messages={"unique": "There is a label with this name already."},
+    )
     color = models.CharField(
         max_length=7,
         default="#6172f3",

@@ -32,6 +32,7 @@ from tenant_apps.projects.models import (
     TaskStatus,
 )
 from tenants.models import Membership, Tenant
+from tenants.roles import Permission, role_has_permission
 from tenants.storage import tenant_media_prefix
 
 ATTACHMENT_MAX_BYTES = 25 * 1024 * 1024
@@ -91,6 +92,41 @@ def project_create(*, name: str, key: str, description: str = "", actor: Actor) 
         raise ValidationError({"key": f"{key} is the key of another project already."}) from None
     _audit(AuditAction.PROJECT_CREATED, actor, key, name=name)
     return project
+
+
+@transaction.atomic
+def project_update(
+    *,
+    project: Project,
+    name: str | None = None,
+    description: str | None = None,
+    archived: bool | None = None,
+    actor: Actor,
+) -> Project:
+    """Rename, redescribe, archive or restore a project (the key never changes: task
+    references such as WEB-12 are quoted in commits and tickets)."""
+    locked = Project.objects.select_for_update().get(pk=project.pk)
+    changed: list[str] = []
+    if name is not None:
+        name = " ".join(name.split())
+        if not name:
+            raise ValidationError({"name": "Give the project a name."})
+        if name != locked.name:
+            locked.name = name
+            changed.append("name")
+    if description is not None and description != locked.description:
+        locked.description = description
+        changed.append("description")
+    locked.full_clean(exclude=["created_by", "key"])
+    if changed:
+        locked.save(update_fields=[*changed, "updated_at"])
+        _audit(AuditAction.PROJECT_UPDATED, actor, locked.key, fields=changed)
+    if archived is not None and archived != locked.archived:
+        locked.archived = archived
+        locked.save(update_fields=["archived", "updated_at"])
+        action = AuditAction.PROJECT_ARCHIVED if archived else AuditAction.PROJECT_RESTORED
+        _audit(action, actor, locked.key)
+    return locked
 
 
 def _member_or_refuse(tenant: Tenant, user_id: int | None) -> User | None:
@@ -243,3 +279,49 @@ def attachment_add(*, tenant: Tenant, task: Task, upload: File[Any], actor: Acto
         raise
     _audit(AuditAction.ATTACHMENT_ADDED, actor, f"{task.project.key}-{task.number}", name=original)
     return attachment
+
+
+def may_remove(*, owner_id: int | None, actor: Actor, role: str | None) -> bool:
+    """A comment or attachment goes away by the hand of whoever added it, or of someone who
+    manages the workspace."""
+    if role is not None and role_has_permission(role, Permission.WORKSPACE_MANAGE):
+        return True
+    return actor.user is not None and owner_id is not None and actor.user.pk == owner_id
+
+
+@transaction.atomic
+def comment_delete(*, comment: Comment, actor: Actor) -> None:
+    task = comment.task
+    comment.delete()
+    _audit(AuditAction.COMMENT_DELETED, actor, f"{task.project.key}-{task.number}")
+
+
+@transaction.atomic
+def attachment_delete(*, attachment: Attachment, actor: Actor) -> None:
+    task = attachment.task
+    name, stored = attachment.name, attachment.file.name
+    attachment.delete()
+    if stored:
+        transaction.on_commit(lambda: default_storage.delete(stored))
+    _audit(AuditAction.ATTACHMENT_DELETED, actor, f"{task.project.key}-{task.number}", name=name)
+
+
+@transaction.atomic
+def label_create(*, name: str, color: str = "#6172f3", actor: Actor) -> Label:
+    name = " ".join(name.split())
+    label = Label(name=name, color=color)
+    label.full_clean()
+    try:
+        with transaction.atomic():
+            label.save()
+    except IntegrityError:
+        raise ValidationError({"name": f"There is a label called {name} already."}) from None
+    _audit(AuditAction.LABEL_CREATED, actor, name, color=color)
+    return label
+
+
+@transaction.atomic
+def label_delete(*, label: Label, actor: Actor) -> None:
+    name = label.name
+    label.delete()
+    _audit(AuditAction.LABEL_DELETED, actor, name)

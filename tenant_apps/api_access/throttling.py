@@ -1,0 +1,69 @@
+"""Each workspace's API budget: requests a minute from its plan, shared by its sessions and
+keys (DRF throttle)."""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import TYPE_CHECKING, cast
+
+from django.conf import settings
+from django.core.cache import cache
+from rest_framework.exceptions import Throttled
+from rest_framework.request import Request
+from rest_framework.throttling import BaseThrottle
+
+from shared_apps.website.plans import Plan, plan_named
+from tenants.models import Tenant
+from tenants.requests import RoutedRequest
+
+if TYPE_CHECKING:  # DRF imports this module while loading its views
+    from rest_framework.views import APIView
+
+WINDOW_SECONDS = 60
+
+
+def tenant_plan(tenant: Tenant) -> Plan:
+    """The workspace's plan. Until billing stores one per workspace, STRATA_DEFAULT_PLAN."""
+    return plan_named(settings.STRATA_DEFAULT_PLAN)
+
+
+def requests_per_minute(tenant: Tenant) -> int:
+    override: int = settings.STRATA_API_REQUESTS_PER_MINUTE
+    return override or tenant_plan(tenant).api_requests_per_minute
+
+
+class TenantPlanThrottle(BaseThrottle):
+    """A fixed one-minute window per workspace, counted in the cache with one atomic INCR per
+    request (the key carries the schema, like every tenant cache key). Requests the permission
+    check refused are not counted: DRF throttles after it."""
+
+    def allow_request(self, request: Request, view: APIView) -> bool:
+        tenant = cast(RoutedRequest, request._request).tenant
+        if tenant is None:
+            return True  # the apex's APIs have budgets of their own
+        limit = requests_per_minute(tenant)
+        now = time.time()
+        window = int(now // WINDOW_SECONDS)
+        key = f"api-rate:{window}"
+        # add() is a no-op when the window's counter exists; incr() is atomic in Redis.
+        cache.add(key, 0, timeout=WINDOW_SECONDS + 5)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add() and incr()
+            cache.add(key, 1, timeout=WINDOW_SECONDS + 5)
+            count = 1
+        if count <= limit:
+            return True
+        wait = max(1, math.ceil((window + 1) * WINDOW_SECONDS - now))
+        raise Throttled(
+            wait=wait,
+            detail=(
+                f"This workspace has used its {limit:,} API requests for this minute "
+                f"({tenant_plan(tenant).name} plan). Try again in {wait} s, or upgrade the plan "
+                "for a higher limit."
+            ),
+        )
+
+    def wait(self) -> float | None:
+        return None
