@@ -9,10 +9,12 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.generic import TemplateView
 
 from tenant_apps.audit.models import AuditAction
 from tenant_apps.audit.services import audit_record
+from tenant_apps.projects.selectors import open_tasks_of, recent_projects
 from tenants.access import TenantView
 from tenants.domains import (
     custom_domain_add,
@@ -22,7 +24,7 @@ from tenants.domains import (
 )
 from tenants.lifecycle import Actor
 from tenants.models import Domain
-from tenants.roles import Permission
+from tenants.roles import Permission, role_has_permission
 from tenants.transfer import export_download
 
 
@@ -34,6 +36,12 @@ class DashboardView(TenantView, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["member_count"] = self.tenant.memberships.count()
+        context["recent_projects"] = recent_projects()
+        context["my_tasks"] = (
+            open_tasks_of(self.membership.user_id) if context["recent_projects"] else []
+        )
+        context["can_write"] = role_has_permission(self.membership.role, Permission.CONTENT_WRITE)
+        context["today"] = timezone.localdate()
         return context
 
 

@@ -18,7 +18,7 @@ from shared_apps.accounts.models import User
 from tenant_apps.audit.models import AuditAction, AuditEntry
 from tenant_apps.audit.services import audit_record
 from tenant_apps.members.models import Invitation
-from tenant_apps.projects.models import Label, Project
+from tenant_apps.projects.models import Attachment, Comment, Label, Project, Task
 from tenants.context import tenant_context
 from tenants.domains import custom_domain_add
 from tenants.models import Domain, Membership, Tenant
@@ -62,11 +62,21 @@ def acme_ids(tenant: Tenant, owner: User, member: User) -> dict[str, str]:
     with tenant_context(tenant):
         project = Project.objects.create(name="Secret plans", key="SEC")
         label = Label.objects.create(name="secret-label")
+        task = Task.objects.create(project=project, number=7, title="Secret task")
+        comment = Comment.objects.create(task=task, author=member, body="secret comment")
+        attachment = Attachment.objects.create(
+            task=task, file="nowhere/secret.txt", name="secret.txt", size=1
+        )
     return {
         "invitation": str(invitation.public_id),
         "membership": str(membership.public_id),
         "domain": str(domain.pk),
         "project": str(project.public_id),
+        "project_key": project.key,
+        "task": str(task.public_id),
+        "task_number": str(task.number),
+        "comment": str(comment.public_id),
+        "attachment": str(attachment.public_id),
         "label": str(label.pk),
     }
 
@@ -86,14 +96,26 @@ def _path(route: str, ids: dict[str, str]) -> str | None:
         )
 
     def value(match: re.Match[str]) -> str:
-        kind = match.group("kind")
-        if kind == "uuid":
-            return ids["invitation" if "invitations/" in route else "membership"]
+        """The id of a real Acme object of the kind the path segment before it names."""
+        kind, name = match.group("kind"), match.group("name")
         if kind == "slug":
             return "globex"  # the outsider's own workspace
-        if kind == "int":
-            return ids["domain"]
-        return "some-token"
+        if name == "token":
+            return "some-token"
+        if name == "number":
+            return ids["task_number"]
+        segment = route[: match.start()].rstrip("/").rsplit("/", 1)[-1]
+        by_segment = {
+            "projects": ids["project"] if kind == "uuid" else ids["project_key"],
+            "tasks": ids["task"],
+            "comments": ids["comment"],
+            "attachments": ids["attachment"],
+            "invitations": ids["invitation"],
+            "members": ids["membership"],
+            "labels": ids["label"],
+            "domains": ids["domain"],
+        }
+        return by_segment.get(segment, ids["membership"])
 
     return "/" + CONVERTER.sub(value, route)
 
@@ -102,8 +124,12 @@ def _state(tenant: Tenant) -> tuple[Any, ...]:
     with tenant_context(tenant):
         invitations = sorted(Invitation.objects.values_list("email", "status", "role"))
         audit = AuditEntry.objects.exclude(action__startswith="auth.").count()
-        projects = sorted(Project.objects.values_list("key", "name"))
+        projects: list[tuple[Any, ...]] = sorted(
+            Project.objects.values_list("key", "name", "archived")
+        )
         projects += sorted((name, "label") for name in Label.objects.values_list("name", flat=True))
+        projects += sorted(Task.objects.values_list("number", "title", "status", "version"))
+        projects += [(Comment.objects.count(), Attachment.objects.count())]
     memberships = sorted(
         Membership.objects.filter(tenant=tenant).values_list("user__email", "role")
     )
@@ -135,9 +161,15 @@ def test_an_outsider_gets_nothing_on_any_page_or_endpoint_and_changes_nothing(
             assert "pending@example.com" not in body, f"{method.upper()} {path}"
             assert "Secret plans" not in body, f"{method.upper()} {path}"
             assert "secret-label" not in body, f"{method.upper()} {path}"
+            assert "Secret task" not in body, f"{method.upper()} {path}"
+            assert "secret comment" not in body, f"{method.upper()} {path}"
             if not _is_open(callback):
                 assert response.status_code == 403, f"{method.upper()} {path}"
 
     assert _state(tenant) == before
     assert len(tried) >= 40, tried  # the sweep really went through the URLconf
     assert f"GET /api/v1/projects/{acme_ids['project']}/" in tried  # routers' routes too
+    # The work tracker's pages aim at Acme's real project, task, comment and file.
+    assert "GET /projects/SEC/7/" in tried
+    assert f"POST /comments/{acme_ids['comment']}/delete/" in tried
+    assert f"GET /attachments/{acme_ids['attachment']}/download/" in tried
