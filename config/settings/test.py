@@ -17,7 +17,9 @@ from config.env import env_bool, env_float, env_int, env_str
 from .base import *  # noqa: F403
 from .base import CELERY_BEAT_SCHEDULE, DATABASES
 
-DATABASES["default"]["TEST"] = {"NAME": "strata_test"}
+# TEST_DATABASE_NAME lets two test runs share one PostgreSQL server without dropping each
+# other's database (give each its own TEST_REDIS_URL and TEST_CELERY_BROKER_URL too).
+DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", default="strata_test")}
 
 # DNS for custom domains comes from the tests' own table (tests/dns.py), never the network.
 STRATA_DNS_TXT_RESOLVER = "tests.dns.txt_records"

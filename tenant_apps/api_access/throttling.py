@@ -23,6 +23,11 @@ if TYPE_CHECKING:  # DRF imports this module while loading its views
 WINDOW_SECONDS = 60
 
 
+def _clock() -> float:
+    """Seconds since the epoch (tests pin it to stay inside one window)."""
+    return time.time()
+
+
 def tenant_plan(tenant: Tenant) -> Plan:
     """The workspace's plan. Until billing stores one per workspace, STRATA_DEFAULT_PLAN."""
     return plan_named(settings.STRATA_DEFAULT_PLAN)
@@ -43,7 +48,7 @@ class TenantPlanThrottle(BaseThrottle):
         if tenant is None:
             return True  # the apex's APIs have budgets of their own
         limit = requests_per_minute(tenant)
-        now = time.time()
+        now = _clock()
         window = int(now // WINDOW_SECONDS)
         key = f"api-rate:{window}"
         # add() is a no-op when the window's counter exists; incr() is atomic in Redis.

@@ -267,18 +267,21 @@ def test_the_members_api_lists_this_workspace_to_any_member(
     emails = {row["email"] for row in response.json()}
     assert owner.email in emails
     assert outsider.email not in emails
-    assert set(response.json()[0]) == {"id", "email", "name", "role", "joined_at"}
+    assert set(response.json()[0]) == {"id", "user", "email", "name", "role", "joined_at"}
+    by_email = {row["email"]: row for row in response.json()}
+    assert by_email[owner.email]["user"] == str(owner.public_id)
 
 
 def test_the_members_api_refuses_anonymous_callers_and_other_workspaces_sessions(
     client_on: ClientFactory, tenant: Tenant, other_tenant: Tenant, both: User
 ) -> None:
-    assert client_on(tenant).get("/api/v1/members/").status_code == 403
+    assert client_on(tenant).get("/api/v1/members/").status_code == 401
     globex_session = client_on(other_tenant, both).cookies
     acme = client_on(tenant)
     acme.cookies = globex_session
 
-    assert acme.get("/api/v1/members/").status_code == 403
+    # Globex's cookie is no session on Acme's host: the caller is anonymous there.
+    assert acme.get("/api/v1/members/").status_code == 401
 
 
 def test_an_api_view_cannot_swap_out_the_permission_check() -> None:
