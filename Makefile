@@ -64,7 +64,8 @@ bench: install
 # The browser journeys photograph each page they pass; these are the ones the docs show.
 SCREENSHOTS := sign-in not-a-member workspaces switch-workspace members invitation \
 	audit-log two-factor-off two-factor-setup recovery-codes two-factor-sign-in \
-	landing pricing signup signed-up operator-tenants operator-tenant impersonation-banner
+	landing pricing signup signed-up operator-tenants operator-tenant impersonation-banner \
+	projects project-board task-detail
 
 screenshots: install
 	./scripts/ensure-chromium.sh

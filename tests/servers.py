@@ -30,6 +30,7 @@ class LiveServer:
     port: int
     log_path: Path
     mail_dir: Path  # the server delivers mail as files here (Django's file backend)
+    media_dir: Path  # and keeps uploads here, removed when it stops
 
     def url(self, host: str, path: str = "/") -> str:
         return f"http://{host}:{self.port}{path}"
@@ -67,6 +68,7 @@ class LiveServer:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(timeout=10)
+        shutil.rmtree(self.media_dir, ignore_errors=True)
 
 
 def _free_port() -> int:
@@ -94,6 +96,8 @@ def start_live_server() -> LiveServer:
     mail_dir = log_dir / f"live-server-mail-{port}"
     shutil.rmtree(mail_dir, ignore_errors=True)
     mail_dir.mkdir()
+    media_dir = log_dir / f"live-server-media-{port}"  # uploads, away from var/media
+    shutil.rmtree(media_dir, ignore_errors=True)
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
@@ -105,6 +109,7 @@ def start_live_server() -> LiveServer:
         "DATABASE_POOL_MIN_SIZE": "1",
         "EMAIL_DELIVERY_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(mail_dir),
+        "STRATA_MEDIA_ROOT": str(media_dir),
     }
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -114,7 +119,9 @@ def start_live_server() -> LiveServer:
             ],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
-    server = LiveServer(process=process, port=port, log_path=log_path, mail_dir=mail_dir)
+    server = LiveServer(
+        process=process, port=port, log_path=log_path, mail_dir=mail_dir, media_dir=media_dir
+    )
     deadline = time.monotonic() + 30
     while not _answers(server):
         if process.poll() is not None or time.monotonic() > deadline:
