@@ -460,6 +460,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "TAGS": [
+        {"name": "projects", "description": "Projects; a project's key prefixes its tasks."},
+        {"name": "tasks", "description": "Tasks: filter, search, order; update with a version."},
+        {"name": "comments", "description": "Comments on a task."},
+        {"name": "attachments", "description": "Files on a task, always downloaded."},
+        {"name": "labels", "description": "The workspace's labels."},
+        {"name": "members", "description": "Who is in the workspace (ids for assignees)."},
+    ],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "tenant_apps.api_access.schema.document_errors",
