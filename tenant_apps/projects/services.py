@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import PurePath
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
@@ -262,7 +262,10 @@ def attachment_add(*, tenant: Tenant, task: Task, upload: File[Any], actor: Acto
             {"file": f"A file can be at most {ATTACHMENT_MAX_BYTES // (1024 * 1024)} MB."}
         )
     original = PurePath(str(upload.name or "file")).name[:255] or "file"
-    safe = get_valid_filename(original)[:100] or "file"
+    try:
+        safe = get_valid_filename(original)[:100]
+    except SuspiciousFileOperation:  # nothing usable left of the name ("!!!", "«»")
+        safe = "file"
     path = f"{tenant_media_prefix(tenant.schema_name)}attachments/{uuid.uuid4().hex}/{safe}"
     stored = default_storage.save(path, upload)
     try:
