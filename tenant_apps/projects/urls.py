@@ -1,33 +1,48 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from tenant_apps.projects import views
+
+
+class ProjectKeyConverter:
+    """A project key as typed (web or WEB); anything else is a 404 before a view runs."""
+
+    regex = "[A-Za-z][A-Za-z0-9]{1,9}"
+
+    def to_python(self, value: str) -> str:
+        return value.upper()
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(ProjectKeyConverter, "key")
 
 app_name = "projects"
 
 urlpatterns = [
     path("projects/", views.ProjectsView.as_view(), name="list"),
     path("projects/new/", views.ProjectCreateView.as_view(), name="new"),
-    path("projects/<str:key>/", views.TaskListView.as_view(), name="tasks"),
-    path("projects/<str:key>/board/", views.BoardView.as_view(), name="board"),
-    path("projects/<str:key>/edit/", views.ProjectEditView.as_view(), name="edit"),
-    path("projects/<str:key>/archive/", views.ProjectArchiveView.as_view(), name="archive"),
-    path("projects/<str:key>/restore/", views.ProjectRestoreView.as_view(), name="restore"),
-    path("projects/<str:key>/tasks/new/", views.TaskCreateView.as_view(), name="task_new"),
-    path("projects/<str:key>/<int:number>/", views.TaskDetailView.as_view(), name="task"),
-    path("projects/<str:key>/<int:number>/edit/", views.TaskEditView.as_view(), name="task_edit"),
-    path("projects/<str:key>/<int:number>/move/", views.TaskMoveView.as_view(), name="task_move"),
+    path("projects/<key:key>/", views.TaskListView.as_view(), name="tasks"),
+    path("projects/<key:key>/board/", views.BoardView.as_view(), name="board"),
+    path("projects/<key:key>/edit/", views.ProjectEditView.as_view(), name="edit"),
+    path("projects/<key:key>/archive/", views.ProjectArchiveView.as_view(), name="archive"),
+    path("projects/<key:key>/restore/", views.ProjectRestoreView.as_view(), name="restore"),
+    path("projects/<key:key>/tasks/new/", views.TaskCreateView.as_view(), name="task_new"),
+    path("projects/<key:key>/<int:number>/", views.TaskDetailView.as_view(), name="task"),
+    path("projects/<key:key>/<int:number>/edit/", views.TaskEditView.as_view(), name="task_edit"),
+    path("projects/<key:key>/<int:number>/move/", views.TaskMoveView.as_view(), name="task_move"),
     path(
-        "projects/<str:key>/<int:number>/delete/",
+        "projects/<key:key>/<int:number>/delete/",
         views.TaskDeleteView.as_view(),
         name="task_delete",
     ),
     path(
-        "projects/<str:key>/<int:number>/comments/",
+        "projects/<key:key>/<int:number>/comments/",
         views.CommentAddView.as_view(),
         name="comment_add",
     ),
     path(
-        "projects/<str:key>/<int:number>/attachments/",
+        "projects/<key:key>/<int:number>/attachments/",
         views.AttachmentAddView.as_view(),
         name="attachment_add",
     ),

@@ -65,12 +65,12 @@ class _WorkView(TenantView):
         return role_has_permission(self.membership.role, Permission.CONTENT_WRITE)
 
     def project(self, key: str) -> Project:
-        return get_object_or_404(Project, key=key.upper())
+        return get_object_or_404(Project, key=key)
 
     def task(self, key: str, number: int) -> Task:
         return get_object_or_404(
             Task.objects.select_related("project", "assignee", "created_by"),
-            project__key=key.upper(),
+            project__key=key,
             number=number,
         )
 

@@ -880,3 +880,42 @@ def test_the_dashboard_shows_recent_projects_and_what_is_assigned_to_you(
     assert "Mine to do" in mine
     assert "Mine but done" not in mine
     assert "Alice&#x27;s" not in mine
+
+
+# ---- Input that is not what a page expects -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/projects/%00/", 404),
+        ("/projects/WEB-1/", 404),
+        ("/projects/web/", 200),  # a key as typed finds the project
+        ("/projects/WEB/?q=%00", 400),
+        ("/projects/WEB/?label=%00", 400),
+        ("/projects/WEB/?page=%00", 200),
+    ],
+)
+def test_odd_addresses_and_nul_bytes_get_a_404_or_a_form_error_never_a_500(
+    client_on: ClientFactory, tenant: Tenant, web: Project, member: User, path: str, status: int
+) -> None:
+    assert client_on(tenant, member).get(path).status_code == status
+
+
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("/projects/new/", {"name": "Nul\x00", "key": "AB"}),
+        ("/projects/WEB/tasks/new/", {"project": "WEB", "title": "a\x00b", "status": "todo",
+                                      "priority": "low"}),
+        ("/labels/new/", {"name": "x\x00", "color": "#000000"}),
+    ],
+)  # fmt: skip
+def test_a_nul_byte_in_a_form_is_a_field_error(
+    client_on: ClientFactory, tenant: Tenant, web: Project, member: User, path: str,
+    data: dict[str, str],
+) -> None:  # fmt: skip
+    response = client_on(tenant, member).post(path, data)
+
+    assert response.status_code == 400
+    assert "Null characters are not allowed." in _page(response)
