@@ -92,7 +92,6 @@ class ProjectsView(_WorkView):
             {
                 "active": [p for p in projects if not p.archived],
                 "archived": [p for p in projects if p.archived],
-                "statuses": TaskStatus,
                 "can_write": self.can_write(),
             },
         )
