@@ -36,5 +36,7 @@ class MemberList(TenantAPIView, generics.ListAPIView[Membership]):
             return Membership.objects.none()
         tenant = cast(TenantRequest, self.request._request).tenant
         return (
-            Membership.objects.filter(tenant=tenant).select_related("user").order_by("created_at")
+            Membership.objects.filter(tenant=tenant)
+            .select_related("user")
+            .order_by("created_at", "pk")
         )

@@ -130,6 +130,17 @@ class Search(SearchFilter):
         return [term for term in terms if term]
 
 
+class Ordering(OrderingFilter):
+    """?ordering= over the view's ordering_fields, ties broken by creation order so that pages
+    never overlap or skip rows."""
+
+    def get_ordering(self, request: Request, queryset: QuerySet[Any], view: Any) -> list[str]:
+        ordering = list(super().get_ordering(request, queryset, view) or [])
+        if not ordering or {"pk", "-pk"} & set(ordering):
+            return ordering  # nothing asked: the view's queryset keeps its own order
+        return [*ordering, "pk"]
+
+
 class WorkViewSet(TenantAPIView):
     """Readable by everyone in the workspace, writable by members and read-and-write keys."""
 
@@ -147,14 +158,15 @@ class ProjectSerializer(serializers.ModelSerializer[Project]):
     class Meta:
         model = Project
         fields = ["id", "key", "name", "description", "archived", "created_at", "updated_at"]
-        read_only_fields = ["id", "created_at", "updated_at"]
+        # A project starts active; PATCH archives and restores it.
+        read_only_fields = ["id", "archived", "created_at", "updated_at"]
         # The service says why a key is refused.
         extra_kwargs: ClassVar[dict[str, dict[str, Any]]] = {"key": {"validators": []}}
 
 
 class ProjectUpdateSerializer(ProjectSerializer):
     class Meta(ProjectSerializer.Meta):
-        read_only_fields = [*ProjectSerializer.Meta.read_only_fields, "key"]
+        read_only_fields = ["id", "key", "created_at", "updated_at"]
 
 
 class TrueFalseFilter(filters.ChoiceFilter):
@@ -194,7 +206,7 @@ class ProjectViewSet(
     lookup_field = "public_id"
     lookup_value_converter = "uuid"
     queryset = Project.objects.order_by("name", "pk")
-    filter_backends = [filters.DjangoFilterBackend, Search, OrderingFilter]
+    filter_backends = [filters.DjangoFilterBackend, Search, Ordering]
     filterset_class = ProjectFilter
     search_fields = ["name", "key", "description"]
     ordering_fields = ["name", "key", "created_at", "updated_at"]
@@ -264,12 +276,22 @@ class MemberField(serializers.Field[int, Any, str, Any]):
         return user_id
 
 
+class LabelNameField(serializers.SlugRelatedField[Label]):
+    """A label by its name. A name with a NUL cannot exist (PostgreSQL text holds none), so it
+    is refused like any unknown name instead of reaching the database."""
+
+    def to_internal_value(self, data: Any) -> Label:
+        if "\x00" in str(data):
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data))
+        return super().to_internal_value(data)
+
+
 class TaskSerializer(serializers.ModelSerializer[Task]):
     id = serializers.UUIDField(source="public_id", read_only=True)
     project = serializers.SlugRelatedField(slug_field="public_id", queryset=Project.objects.all())
     reference = serializers.SerializerMethodField()
     assignee = MemberField(required=False, allow_null=True)
-    labels = serializers.SlugRelatedField(
+    labels = LabelNameField(
         slug_field="name", many=True, required=False, queryset=Label.objects.all()
     )
 
@@ -353,7 +375,7 @@ class TaskViewSet(
     serializer_class = TaskSerializer
     lookup_field = "public_id"
     lookup_value_converter = "uuid"
-    filter_backends = [filters.DjangoFilterBackend, Search, OrderingFilter]
+    filter_backends = [filters.DjangoFilterBackend, Search, Ordering]
     filterset_class = TaskFilter
     search_fields = ["title", "description"]
     ordering_fields = [
@@ -448,6 +470,18 @@ def _task_or_404(task_public_id: uuid.UUID) -> Task:
     return task
 
 
+class OnTask(WorkViewSet):
+    """A collection under /tasks/<task id>/: the task is looked up once, right after the access
+    checks (so an outsider learns nothing from a 404) and before the body is read (so a
+    missing task is a 404 whatever the body)."""
+
+    task: Task
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        self.task = _task_or_404(self.kwargs["task_public_id"])
+
+
 # --- Labels --------------------------------------------------------------------------------
 
 
@@ -514,7 +548,7 @@ class CommentSerializer(serializers.ModelSerializer[Comment]):
 
 @extend_schema(tags=["comments"])
 class TaskCommentViewSet(
-    WorkViewSet,
+    OnTask,
     mixins.ListModelMixin,
     mixins.CreateModelMixin,
     mixins.DestroyModelMixin,
@@ -529,9 +563,8 @@ class TaskCommentViewSet(
     def get_queryset(self) -> QuerySet[Comment]:
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular reading the types
             return Comment.objects.none()
-        task = _task_or_404(self.kwargs["task_public_id"])
         return (
-            Comment.objects.filter(task=task)
+            Comment.objects.filter(task=self.task)
             .select_related("author", "task__project")
             .order_by("created_at", "pk")
         )
@@ -539,7 +572,7 @@ class TaskCommentViewSet(
     def perform_create(self, serializer: serializers.BaseSerializer[Comment]) -> None:
         try:
             serializer.instance = comment_add(
-                task=_task_or_404(self.kwargs["task_public_id"]),
+                task=self.task,
                 body=serializer.validated_data["body"],
                 actor=_actor(self.request),
             )
@@ -579,7 +612,7 @@ class AttachmentUploadSerializer(serializers.Serializer[Any]):
 
 @extend_schema(tags=["attachments"])
 class TaskAttachmentViewSet(
-    WorkViewSet,
+    OnTask,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.DestroyModelMixin,
@@ -595,9 +628,8 @@ class TaskAttachmentViewSet(
     def get_queryset(self) -> QuerySet[Attachment]:
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular reading the types
             return Attachment.objects.none()
-        task = _task_or_404(self.kwargs["task_public_id"])
         return (
-            Attachment.objects.filter(task=task)
+            Attachment.objects.filter(task=self.task)
             .select_related("uploaded_by", "task__project")
             .order_by("created_at", "pk")
         )
@@ -609,7 +641,7 @@ class TaskAttachmentViewSet(
         try:
             attachment = attachment_add(
                 tenant=_tenant(request),
-                task=_task_or_404(self.kwargs["task_public_id"]),
+                task=self.task,
                 upload=upload.validated_data["file"],
                 actor=_actor(request),
             )

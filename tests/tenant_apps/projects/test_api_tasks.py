@@ -195,6 +195,8 @@ def _refused(
         ({"title": "x", "assignee": 7}, "assignee", "GET /api/v1/members/"),
         ({"title": "x", "labels": ["design", "nope"]}, "labels", "name=nope does not exist"),
         ({"title": "x", "labels": "design"}, "labels", "list"),
+        # PostgreSQL text cannot hold a NUL: refused as unknown, never sent to the database.
+        ({"title": "x", "labels": ["des\x00ign"]}, "labels", "does not exist"),
         ({"title": "x", "due_date": "next week"}, "due_date", "YYYY-MM-DD"),
     ],
 )
@@ -365,3 +367,15 @@ def test_a_task_id_of_another_shape_or_nowhere_is_404(
         assert client.get(path).status_code == 404
         assert send(client, "PATCH", path, {"title": "x", "expected_version": 1}).status_code == 404
         assert client.delete(path).status_code == 404
+
+
+def test_a_missing_task_is_404_whatever_the_body(
+    client_on: ClientFactory, tenant: Tenant, member: User
+) -> None:
+    nowhere = "/api/v1/tasks/00000000-0000-4000-8000-000000000000"
+    client = client_on(tenant, member)
+
+    comment = send(client, "POST", f"{nowhere}/comments/", {"body": ""})
+    upload = client.post(f"{nowhere}/attachments/", {})
+
+    assert (comment.status_code, upload.status_code) == (404, 404)
