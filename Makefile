@@ -58,6 +58,7 @@ pytest:
 # BENCH_ARGS=--quick runs every benchmark as a smoke test (small sizes; docs/ left alone).
 bench: install
 	$(RUN) python bench/routing/run.py $(if $(filter --quick,$(BENCH_ARGS)),--rounds 1 --duration 1 --no-doc)
+	$(RUN) python bench/api/run.py $(BENCH_ARGS)
 	$(RUN) python bench/provisioning/run.py $(BENCH_ARGS)
 	$(RUN) python bench/fleet_migrations/run.py $(BENCH_ARGS)
 
