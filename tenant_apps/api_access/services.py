@@ -121,7 +121,11 @@ def api_key_authenticate(*, tenant: Tenant, presented: str, ip: str | None = Non
             "That is not a Strata API key: a key looks like strata_<10 characters>_<43 "
             "characters>. Copy it again from Settings → API keys."
         )
-    key = ApiKey.objects.filter(prefix=match["prefix"]).first()
+    # get(): the prefix is unique, so no ordering, no LIMIT.
+    try:
+        key: ApiKey | None = ApiKey.objects.get(prefix=match["prefix"])
+    except ApiKey.DoesNotExist:
+        key = None
     if key is None or not hmac.compare_digest(
         key.secret_hash, _hash(tenant.schema_name, presented)
     ):

@@ -12,7 +12,7 @@ import uuid
 from typing import Any, ClassVar, cast
 
 from django.core.exceptions import ValidationError
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Model, QuerySet, Value, When
 from django.http import Http404
 from django_filters import rest_framework as filters
 from django_stubs_ext import StrOrPromise
@@ -136,8 +136,8 @@ class Ordering(OrderingFilter):
 
     def get_ordering(self, request: Request, queryset: QuerySet[Any], view: Any) -> list[str]:
         ordering = list(super().get_ordering(request, queryset, view) or [])
-        if not ordering or {"pk", "-pk"} & set(ordering):
-            return ordering  # nothing asked: the view's queryset keeps its own order
+        if not request.query_params.get(self.ordering_param) or {"pk", "-pk"} & set(ordering):
+            return ordering  # nothing asked: the view's own order, unique already
         return [*ordering, "pk"]
 
 
@@ -330,6 +330,14 @@ class VersionConflictSerializer(serializers.Serializer[Any]):
     current = TaskSerializer()
 
 
+def _columns(model: type[Model]) -> list[str]:
+    return [field.name for field in model._meta.concrete_fields]
+
+
+# What a task's representation reads of its relations: no other column of a person (their
+# password hash, their email) or of the project leaves the database for a task list.
+TASK_COLUMNS = [*_columns(Task), "project__key", "project__public_id", "assignee__public_id"]
+
 PRIORITY_RANK = Case(
     *(When(priority=value, then=Value(rank)) for rank, value in enumerate(TaskPriority.values)),
     output_field=IntegerField(),
@@ -387,6 +395,7 @@ class TaskViewSet(
     def get_queryset(self) -> QuerySet[Task]:
         return (
             Task.objects.select_related("project", "assignee")
+            .only(*TASK_COLUMNS)
             .prefetch_related("labels")
             .annotate(priority_rank=PRIORITY_RANK)
         )
@@ -565,7 +574,8 @@ class TaskCommentViewSet(
             return Comment.objects.none()
         return (
             Comment.objects.filter(task=self.task)
-            .select_related("author", "task__project")
+            .select_related("author")
+            .only(*_columns(Comment), "author__public_id")
             .order_by("created_at", "pk")
         )
 
@@ -630,7 +640,8 @@ class TaskAttachmentViewSet(
             return Attachment.objects.none()
         return (
             Attachment.objects.filter(task=self.task)
-            .select_related("uploaded_by", "task__project")
+            .select_related("uploaded_by", "task")
+            .only(*_columns(Attachment), "uploaded_by__public_id", "task__public_id")
             .order_by("created_at", "pk")
         )
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.test import Client
 from pytest_django import Settings
 
@@ -92,3 +94,25 @@ def test_without_an_override_the_plan_sets_the_rate(
     assert statuses[:budget] == [200] * budget
     assert statuses[budget] == 429
     assert "Free plan" in client.get("/api/v1/labels/").json()["detail"]
+
+
+def test_the_budget_holds_on_a_local_memory_cache_too(
+    settings: Settings, client_on: ClientFactory, tenant: Tenant, member: User
+) -> None:
+    """`make run` without Redis keeps the cache in local memory: the same limit, counted
+    through the cache API instead of a Redis pipeline."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "KEY_FUNCTION": "django_tenants.cache.make_key",
+            "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+        },
+    }
+    settings.STRATA_API_REQUESTS_PER_MINUTE = 2
+    assert isinstance(caches["default"], LocMemCache)
+    client = client_on(tenant, member)
+
+    statuses = [client.get("/api/v1/labels/").status_code for _ in range(3)]
+
+    assert statuses == [200, 200, 429]
