@@ -14,13 +14,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import http.client
 import json
 import os
 import re
 import select
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -43,6 +41,7 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere: bench.* must imp
     sys.path.insert(0, str(ROOT))
 
 from bench import common  # noqa: E402 - needs ROOT on sys.path first
+from bench import serving as shared  # noqa: E402
 from bench.api import counting, dataset, phases  # noqa: E402
 from bench.api.seed import SEED_MARKER  # noqa: E402
 from bench.common import (  # noqa: E402
@@ -59,10 +58,9 @@ from bench.common import (  # noqa: E402
     tail,
     write_section,
 )
-from bench.routing.run import ensure_wrk  # noqa: E402
+from bench.serving import GunicornServer, Reply, Sample, ensure_wrk  # noqa: E402
 
 HEADING = "API"
-WRK_SCRIPT = ROOT / "bench" / "routing" / "wrk_report.lua"
 DATABASE_PREFIX = "strata_bench_api"
 # A Redis database of this benchmark's own: tests use 15 and 13, bench/routing 14.
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/12"
@@ -121,18 +119,6 @@ class Config:
 
 
 @dataclass(frozen=True)
-class Sample:
-    requests: int
-    seconds: float
-    p50_ms: float
-    p99_ms: float
-
-    @property
-    def rps(self) -> float:
-        return self.requests / self.seconds
-
-
-@dataclass(frozen=True)
 class Counted:
     sql: list[int]
     statements: Counter[str]
@@ -143,13 +129,6 @@ class Counted:
     # Transactions PostgreSQL ended in the variant's database per counted request (None when
     # the cross-check was skipped).
     server_side: float | None
-
-
-@dataclass(frozen=True)
-class Reply:
-    status: int
-    headers: http.client.HTTPMessage
-    body: bytes
 
 
 # --- Environment, databases, Redis -----------------------------------------------------------
@@ -214,11 +193,7 @@ def drop_databases(config: Config) -> None:
 
 def transactions(admin: common.Connection) -> dict[str, int]:
     """Transactions committed or rolled back so far in each benchmark database."""
-    rows = admin.execute(
-        "SELECT datname, xact_commit + xact_rollback FROM pg_stat_database WHERE datname = ANY(%s)",
-        [[variant.database for variant in VARIANTS]],
-    ).fetchall()
-    return {str(name): int(count) for name, count in rows}
+    return shared.transactions(admin, [variant.database for variant in VARIANTS])
 
 
 def settled_transactions(admin: common.Connection) -> dict[str, int]:
@@ -239,113 +214,27 @@ def settled_transactions(admin: common.Connection) -> dict[str, int]:
 def clear_redis(url: str) -> None:
     """Forget what Strata put in our Redis database: its cache keys ("strata", "strata-global"
     and tenant keys "<schema>:strata:..."), and Celery's queue of the same name."""
-    client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
-    try:
-        keys = list(client.scan_iter(match="*strata*"))
-        if keys:
-            client.delete(*keys)
-    finally:
-        client.close()
+    shared.clear_redis(url, "*strata*")
 
 
 # --- Servers ---------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-class Server:
-    """One variant under gunicorn, in a process group of its own so that it can be killed whole."""
+class Server(GunicornServer):
+    """One variant under gunicorn."""
 
     def __init__(self, variant: Variant, env: dict[str, str], api_key: str, log_dir: Path) -> None:
+        super().__init__(variant.key, env, log_dir, workers=WORKERS)
         self.variant = variant
-        self.env = env
         # Both variants get the same request, header included; the baseline ignores it.
         self.headers = {"Host": HOST, "Authorization": f"Bearer {api_key}"}
-        self.port = free_port()
-        self.log_path = log_dir / f"gunicorn-{variant.key}-{self.port}.log"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}{PATH}"
 
     def get(self) -> Reply:
-        # gunicorn's sync workers close every connection after one response: so does this.
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-        try:
-            connection.request("GET", PATH, headers=self.headers)
-            response = connection.getresponse()
-            return Reply(response.status, response.headers, response.read())
-        finally:
-            connection.close()
+        return shared.get(self.port, PATH, self.headers, timeout=10)
 
-    def start(self) -> None:
-        args = [
-            sys.executable, "-m", "gunicorn",
-            "--workers", str(WORKERS),
-            "--worker-class", "sync",
-            "--bind", f"127.0.0.1:{self.port}",
-            "--chdir", str(ROOT),
-            "--timeout", "30",
-            "--graceful-timeout", "5",
-            "--log-level", "warning",
-            "bench.routing.wsgi:application",
-        ]  # fmt: skip
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                args,
-                cwd=ROOT,
-                env=self.env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-    def log_tail(self) -> str:
-        try:
-            return tail(self.log_path.read_text(errors="replace"))
-        except OSError:
-            return "(no log)"
-
-    def wait_ready(self, timeout: float = 60.0) -> None:
-        assert self.process is not None
-        deadline = time.monotonic() + timeout
-        while True:
-            code = self.process.poll()
-            if code is not None:
-                raise BenchError(
-                    f"gunicorn for {self.variant.key} exited with {code}:\n{self.log_tail()}"
-                )
-            with contextlib.suppress(OSError, http.client.HTTPException):
-                self.get()  # any answer: check_page says whether it is the right one
-                return
-            if time.monotonic() > deadline:
-                raise BenchError(
-                    f"gunicorn for {self.variant.key} did not answer within {timeout:.0f} s:"
-                    f"\n{self.log_tail()}"
-                )
-            time.sleep(0.2)
-
-    def stop(self) -> None:
-        if self.process is None:
-            return
-        group = self.process.pid
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(group, signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=10)
-        # Workers that outlived their master (or a master that ignored SIGTERM) go too.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(group, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=10)
-        self.process = None
+    def answers(self) -> bool:
+        self.get()  # any answer: check_page says whether it is the right one
+        return True
 
 
 @contextlib.contextmanager
@@ -417,51 +306,17 @@ def check_page(server: Server) -> Reply:
 
 # --- Load ------------------------------------------------------------------------------------
 
-_RESULT = re.compile(r"^BENCH-RESULT (.*)$", re.MULTILINE)
-_FAILURES = ("non200", "connect", "read", "write", "timeout", "status")
-
 
 def load(config: Config, server: Server, seconds: int, connections: int = CONNECTIONS) -> Sample:
     """wrk at fixed concurrency for `seconds`; BenchError unless every response was a 200."""
-    headers = [
-        arg for name, value in server.headers.items() for arg in ("--header", f"{name}: {value}")
-    ]
-    output = run(
-        [
-            config.wrk,
-            "--threads",
-            str(WRK_THREADS),
-            "--connections",
-            str(connections),
-            "--duration",
-            f"{seconds}s",
-            "--timeout",
-            "5s",
-            "--script",
-            str(WRK_SCRIPT),
-            *headers,
-            server.url,
-        ],
-        timeout=seconds + 30,
-    )
-    match = _RESULT.search(output)
-    if match is None:
-        raise BenchError(f"wrk printed no result line:\n{output}")
-    fields = {key: int(value) for key, value in (pair.split("=") for pair in match[1].split())}
-    if (
-        any(fields[name] for name in _FAILURES)
-        or fields["requests"] == 0
-        or fields["ok"] != fields["requests"]
-    ):
-        raise BenchError(
-            f"{server.variant.key} {PATH}: not every request answered 200: {fields}\n"
-            f"{server.log_tail()}"
-        )
-    return Sample(
-        requests=fields["requests"],
-        seconds=fields["duration_us"] / 1e6,
-        p50_ms=fields["p50_us"] / 1e3,
-        p99_ms=fields["p99_us"] / 1e3,
+    return shared.load(
+        config.wrk,
+        server,
+        PATH,
+        server.headers,
+        seconds=seconds,
+        connections=connections,
+        threads=WRK_THREADS,
     )
 
 

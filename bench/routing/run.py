@@ -11,13 +11,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import http.client
 import json
 import os
 import re
-import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -41,6 +38,7 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere: bench.* must imp
     sys.path.insert(0, str(ROOT))
 
 from bench import common  # noqa: E402 - needs ROOT on sys.path first
+from bench import serving as shared  # noqa: E402
 from bench.common import (  # noqa: E402
     DOC,
     BenchError,
@@ -53,12 +51,10 @@ from bench.common import (  # noqa: E402
     positive,
     run,
     say,
-    tail,
     write_section,
 )
 from bench.routing import search_path_cost  # noqa: E402
-
-WRK_SCRIPT = Path(__file__).with_name("wrk_report.lua")
+from bench.serving import GunicornServer, Reply, Sample, ensure_wrk  # noqa: E402
 
 DEFAULT_SERVER_URL = common.DEFAULT_SERVER_URL
 # A Redis database of the benchmark's own: the test suite uses 15.
@@ -141,18 +137,6 @@ class Config:
 
 
 @dataclass(frozen=True)
-class Sample:
-    requests: int
-    seconds: float
-    p50_ms: float
-    p99_ms: float
-
-    @property
-    def rps(self) -> float:
-        return self.requests / self.seconds
-
-
-@dataclass(frozen=True)
 class SqlCount:
     counts: list[int]
     # Each distinct statement list (as the counting middleware describes it) and how often.
@@ -169,38 +153,7 @@ class SqlCount:
         return max(self.counts)
 
 
-@dataclass(frozen=True)
-class Reply:
-    status: int
-    headers: http.client.HTTPMessage
-    body: bytes
-
-
 # --- Tools and environment -------------------------------------------------------------------
-
-
-def ensure_wrk() -> str:
-    """wrk from PATH, installing Debian's package first when it is missing."""
-    found = shutil.which("wrk")
-    if found:
-        return found
-    say("wrk is missing: installing Debian's package (apt-get install wrk)")
-    prefix: list[str] = []
-    if os.geteuid() != 0:
-        if shutil.which("sudo") is None:
-            raise BenchError("wrk is missing and this user cannot install it: apt-get install wrk")
-        prefix = ["sudo"]
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    run([*prefix, "apt-get", "update", "-qq"], timeout=300, env=env)
-    run(
-        [*prefix, "apt-get", "install", "-y", "-qq", "--no-install-recommends", "wrk"],
-        timeout=300,
-        env=env,
-    )
-    found = shutil.which("wrk")
-    if found is None:
-        raise BenchError("apt-get installed wrk, but it is not on PATH")
-    return found
 
 
 def child_env(
@@ -255,120 +208,32 @@ def build_databases(config: Config, admin: psycopg.Connection[tuple[Any, ...]]) 
 
 def transactions(admin: psycopg.Connection[tuple[Any, ...]]) -> dict[str, int]:
     """Transactions committed or rolled back so far in each benchmark database."""
-    rows = admin.execute(
-        "SELECT datname, xact_commit + xact_rollback FROM pg_stat_database WHERE datname = ANY(%s)",
-        [[variant.database for variant in VARIANTS]],
-    ).fetchall()
-    return {str(name): int(count) for name, count in rows}
+    return shared.transactions(admin, [variant.database for variant in VARIANTS])
 
 
 def clear_redis(url: str) -> None:
     """Forget what Strata's caches ("strata" and "strata-global" prefixes) hold in our db."""
-    client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
-    try:
-        keys = list(client.scan_iter(match="strata*"))
-        if keys:
-            client.delete(*keys)
-    finally:
-        client.close()
+    shared.clear_redis(url, "strata*")
 
 
 # --- Servers ---------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def get(port: int, path: str) -> Reply:
-    # gunicorn's sync workers close every connection after one response: so does this.
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-    try:
-        connection.request("GET", path, headers={"Host": HOST})
-        response = connection.getresponse()
-        return Reply(response.status, response.headers, response.read())
-    finally:
-        connection.close()
+    return shared.get(port, path, {"Host": HOST}, timeout=5)
 
 
-class Server:
-    """One variant under gunicorn, in a process group of its own so that it can be killed whole."""
+class Server(GunicornServer):
+    """One variant under gunicorn."""
+
+    READY = "answer 200"
 
     def __init__(self, variant: Variant, env: dict[str, str], log_dir: Path) -> None:
+        super().__init__(variant.key, env, log_dir, workers=WORKERS)
         self.variant = variant
-        self.env = env
-        self.port = free_port()
-        self.log_path = log_dir / f"gunicorn-{variant.key}-{self.port}.log"
-        self.process: subprocess.Popen[bytes] | None = None
 
-    def url(self, endpoint: Endpoint) -> str:
-        return f"http://127.0.0.1:{self.port}{endpoint.path}"
-
-    def start(self) -> None:
-        args = [
-            sys.executable, "-m", "gunicorn",
-            "--workers", str(WORKERS),
-            "--worker-class", "sync",
-            "--bind", f"127.0.0.1:{self.port}",
-            "--chdir", str(ROOT),
-            "--timeout", "30",
-            "--graceful-timeout", "5",
-            "--log-level", "warning",
-            "bench.routing.wsgi:application",
-        ]  # fmt: skip
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                args,
-                cwd=ROOT,
-                env=self.env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-    def log_tail(self) -> str:
-        try:
-            return tail(self.log_path.read_text(errors="replace"))
-        except OSError:
-            return "(no log)"
-
-    def wait_ready(self, timeout: float = 60.0) -> None:
-        assert self.process is not None
-        deadline = time.monotonic() + timeout
-        while True:
-            code = self.process.poll()
-            if code is not None:
-                raise BenchError(
-                    f"gunicorn for {self.variant.key} exited with {code}:\n{self.log_tail()}"
-                )
-            with contextlib.suppress(OSError, http.client.HTTPException):
-                if get(self.port, NODB.path).status == 200:
-                    return
-            if time.monotonic() > deadline:
-                raise BenchError(
-                    f"gunicorn for {self.variant.key} did not answer 200 within {timeout:.0f} s:"
-                    f"\n{self.log_tail()}"
-                )
-            time.sleep(0.2)
-
-    def stop(self) -> None:
-        if self.process is None:
-            return
-        group = self.process.pid
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(group, signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=10)
-        # Workers that outlived their master (or a master that ignored SIGTERM) go too.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(group, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=10)
-        self.process = None
+    def answers(self) -> bool:
+        return get(self.port, NODB.path).status == 200
 
 
 @contextlib.contextmanager
@@ -411,9 +276,6 @@ def check_endpoint(server: Server, endpoint: Endpoint) -> Reply:
 
 # --- Load ------------------------------------------------------------------------------------
 
-_RESULT = re.compile(r"^BENCH-RESULT (.*)$", re.MULTILINE)
-_FAILURES = ("non200", "connect", "read", "write", "timeout", "status")
-
 
 def load(
     config: Config,
@@ -423,43 +285,14 @@ def load(
     connections: int = CONNECTIONS,
 ) -> Sample:
     """wrk at fixed concurrency for `seconds`; BenchError unless every response was a 200."""
-    output = run(
-        [
-            config.wrk,
-            "--threads",
-            str(WRK_THREADS),
-            "--connections",
-            str(connections),
-            "--duration",
-            f"{seconds}s",
-            "--timeout",
-            "5s",
-            "--script",
-            str(WRK_SCRIPT),
-            "--header",
-            f"Host: {HOST}",
-            server.url(endpoint),
-        ],
-        timeout=seconds + 30,
-    )
-    match = _RESULT.search(output)
-    if match is None:
-        raise BenchError(f"wrk printed no result line:\n{output}")
-    fields = {key: int(value) for key, value in (pair.split("=") for pair in match[1].split())}
-    if (
-        any(fields[name] for name in _FAILURES)
-        or fields["requests"] == 0
-        or fields["ok"] != fields["requests"]
-    ):
-        raise BenchError(
-            f"{server.variant.key} {endpoint.path}: not every request answered 200: {fields}\n"
-            f"{server.log_tail()}"
-        )
-    return Sample(
-        requests=fields["requests"],
-        seconds=fields["duration_us"] / 1e6,
-        p50_ms=fields["p50_us"] / 1e3,
-        p99_ms=fields["p99_us"] / 1e3,
+    return shared.load(
+        config.wrk,
+        server,
+        endpoint.path,
+        {"Host": HOST},
+        seconds=seconds,
+        connections=connections,
+        threads=WRK_THREADS,
     )
 
 
