@@ -50,6 +50,17 @@ def _count_redis_commands() -> None:
     counted.bench_counted = True  # type: ignore[attr-defined]
     redis.Redis.execute_command = counted  # type: ignore[method-assign]
 
+    # A pipeline queues its commands and sends them in one round trip from execute(), past
+    # Redis.execute_command: each queued command is recorded when it goes out.
+    flush: Callable[..., Any] = redis.client.Pipeline.execute
+
+    @functools.wraps(flush)
+    def counted_flush(self: redis.client.Pipeline, *args: Any, **options: Any) -> Any:
+        _commands.extend(str(command[0][0]).upper() for command in self.command_stack)
+        return flush(self, *args, **options)
+
+    redis.client.Pipeline.execute = counted_flush  # type: ignore[method-assign]
+
 
 def _describe(sql: str) -> str:
     """bench/routing's short form (`SELECT FROM a JOIN b`), with the table of an UPDATE."""

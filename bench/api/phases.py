@@ -129,6 +129,7 @@ def instrument(timers: Timers) -> None:
     timers.wrap(ListSerializer, "to_representation", SERIALIZE)
     timers.wrap(JSONRenderer, "render", RENDER)
     timers.wrap(redis.Redis, "execute_command", REDIS)
+    timers.wrap(redis.client.Pipeline, "execute", REDIS)  # one round trip for its commands
 
 
 def environ(api_key: str | None) -> dict[str, Any]:
