@@ -816,7 +816,7 @@ def _findings(results: Results, strata: dict[str, float]) -> list[str]:
             "keys it costs next to nothing."
         )
     commands = results.counts[STRATA.key].commands.most_common(1)[0][0].split(counting.SEPARATOR)
-    if len(commands) >= 2:
+    if {"SET", "EVAL", "EVALSHA"} & set(commands):
         out += bullet(
             f"The throttle sends {len(commands)} Redis commands per request "
             f"({', '.join(f'`{command}`' for command in commands)}): `cache.add()` (SET NX) "
@@ -825,6 +825,13 @@ def _findings(results: Results, strata: dict[str, float]) -> list[str]:
             "only when it returns 1, in one Lua call or a pipeline: one round trip less, about "
             f"{_io(strata, phases.THROTTLE) / len(commands):,.0f} µs of the throttle's "
             f"{strata[phases.THROTTLE]:,.0f} µs here."
+        )
+    elif commands and commands[0] != "none":
+        out += bullet(
+            f"The throttle's {len(commands)} Redis commands per request "
+            f"({', '.join(f'`{command}`' for command in commands)}) go out pipelined, in one "
+            f"round trip: {_io(strata, phases.THROTTLE):,.0f} µs of the throttle's "
+            f"{strata[phases.THROTTLE]:,.0f} µs is waiting on Redis."
         )
     return out
 
