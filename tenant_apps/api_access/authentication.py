@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from tenant_apps.api_access.models import ApiKey, Scope
 from tenant_apps.api_access.services import ApiKeyRefusedError, api_key_authenticate
 from tenants.credentials import TenantCredential
-from tenants.requests import RoutedRequest, client_ip
+from tenants.requests import RoutedRequest
 from tenants.roles import Permission
 
 SCOPE_PERMISSIONS: dict[str, frozenset[Permission]] = {
@@ -69,9 +69,7 @@ class ApiKeyAuthentication(BaseAuthentication):
             raise AuthenticationFailed("Send the key as `Authorization: Bearer <key>`.")
         try:
             presented = parts[1].decode("ascii")
-            key = api_key_authenticate(
-                tenant=tenant, presented=presented, ip=client_ip(request._request)
-            )
+            key = api_key_authenticate(tenant=tenant, presented=presented, request=request._request)
         except UnicodeDecodeError:
             raise AuthenticationFailed("That is not a Strata API key.") from None
         except ApiKeyRefusedError as refused:

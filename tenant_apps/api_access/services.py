@@ -21,6 +21,7 @@ from tenant_apps.api_access.models import ApiKey, Scope
 from tenant_apps.audit.models import AuditAction
 from tenant_apps.audit.services import audit_record
 from tenants.models import Tenant
+from tenants.requests import client_ip
 
 _PREFIX_ALPHABET = string.ascii_lowercase + string.digits
 _PREFIX_LENGTH = 10
@@ -112,9 +113,11 @@ def api_key_revoke(*, key: ApiKey, actor: User, request: HttpRequest | None = No
     return locked
 
 
-def api_key_authenticate(*, tenant: Tenant, presented: str, ip: str | None = None) -> ApiKey:
-    """The active key of this workspace that `presented` is, with its last use recorded; else
-    ApiKeyRefusedError."""
+def api_key_authenticate(
+    *, tenant: Tenant, presented: str, request: HttpRequest | None = None
+) -> ApiKey:
+    """The active key of this workspace that `presented` is, with its last use (and the
+    client address of `request`) recorded at most once a minute; else ApiKeyRefusedError."""
     match = KEY_FORMAT.match(presented)
     if match is None:
         raise ApiKeyRefusedError(
@@ -138,6 +141,7 @@ def api_key_authenticate(*, tenant: Tenant, presented: str, ip: str | None = Non
             f"This API key ({key.display_prefix}) expired on {key.expires_at:%Y-%m-%d}."
         )
     if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
+        ip = client_ip(request)  # only when it is written: not on every request
         # One conditional UPDATE: concurrent requests write it once between them.
         ApiKey.objects.filter(
             Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - LAST_USED_RESOLUTION),
