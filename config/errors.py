@@ -3,8 +3,12 @@ program, and the OpenAPI schema promises JSON for every answer)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
+
+from billing.entitlements import PlanLimitError
 
 
 def _api(request: HttpRequest) -> bool:
@@ -37,3 +41,23 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if _api(request):
         return _json(500, "server_error", "Something went wrong on our side; it was logged.")
     return defaults.server_error(request)
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> HttpResponse | None:
+    """DRF's handler, plus 402 for what the workspace's plan does not allow: the services
+    raise PlanLimitError and every API view answers it the same way."""
+    from rest_framework.views import exception_handler  # DRF loads this module from its views
+
+    if isinstance(exc, PlanLimitError):
+        request = context["request"]
+        return JsonResponse(
+            {
+                "detail": exc.message,
+                "code": exc.code,
+                "limit": exc.limit,
+                "upgrade_url": request.build_absolute_uri(exc.upgrade_path),
+            },
+            status=402,
+        )
+    response: HttpResponse | None = exception_handler(exc, context)
+    return response

@@ -9,6 +9,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("accounts/", include("allauth.urls")),
     path("operator/", include("shared_apps.operators.urls")),
     path("api/platform/v1/", include("shared_apps.operators.api_urls")),
+    path("billing/", include("billing.urls_public")),
 ]
 
 if "debug_toolbar" in settings.INSTALLED_APPS:

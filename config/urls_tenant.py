@@ -7,6 +7,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("tenant_apps.workspace.urls")),
     path("accounts/", include("shared_apps.accounts.urls_tenant")),
     path("audit/", include("tenant_apps.audit.urls")),
+    path("settings/billing/", include("billing.urls_tenant")),
     path("", include("tenant_apps.members.urls")),
     path("", include("tenant_apps.projects.urls")),
     path("api/v1/", include("tenant_apps.members.api_urls")),

@@ -43,3 +43,10 @@ def public_site_url(request: HttpRequest, path: str = "/") -> str:
 
 def tenant_site_url(request: HttpRequest, host: str, path: str = "/") -> str:
     return f"{request.scheme}://{with_request_port(request, host)}{path}"
+
+
+def tenant_absolute_url(slug: str, path: str = "/") -> str:
+    """A link to a tenant page made without a request (mail from tasks and webhooks)."""
+    scheme = settings.ACCOUNT_DEFAULT_HTTP_PROTOCOL
+    port = f":{settings.STRATA_URL_PORT}" if settings.STRATA_URL_PORT else ""
+    return f"{scheme}://{primary_host_for_slug(slug)}{port}{path}"

@@ -30,6 +30,7 @@ from tenants.models import Membership, Tenant
 from tenants.pool import template_refresh
 from tenants.roles import Role
 from tenants.services import tenant_provision
+from tests.billing.fake_stripe import FAKE, FakeStripe
 from tests.servers import LiveServer, start_live_server
 
 PASSWORD = "correct horse battery staple"
@@ -130,6 +131,14 @@ def _isolated_caches() -> Iterator[None]:
     get_redis_connection("default").flushdb()
     yield
     routing.clear_local()
+
+
+@pytest.fixture(autouse=True)
+def fake_stripe() -> Iterator[FakeStripe]:
+    """What Stripe holds and was asked, empty for each test (see tests/billing/fake_stripe.py)."""
+    FAKE.reset()
+    yield FAKE
+    FAKE.reset()
 
 
 @pytest.fixture(autouse=True)

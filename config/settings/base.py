@@ -41,6 +41,8 @@ STRATA_ROUTING_UNKNOWN_TTL = env_int("STRATA_ROUTING_UNKNOWN_TTL", default=30, m
 
 # Hosts are checked by tenants.middleware.HostValidationMiddleware: the apex, its subdomains,
 # these extra hosts, and verified custom domains (known only at run time). Anything else: 400.
+# The port in links made without a request (mail sent by tasks); empty behind a proxy on 443.
+STRATA_URL_PORT = env_str("STRATA_URL_PORT", default="")
 STRATA_EXTRA_ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [])
 ALLOWED_HOSTS = ["*"]
 
@@ -52,8 +54,6 @@ ROOT_URLCONF = "config.urls_tenant"
 # Set the search_path once per request (the middleware calls set_tenant on every request, which
 # forgets what the connection had), not before every cursor.
 TENANT_LIMIT_SET_CALLS = True
-# Who decides how many people a tenant may have (members and pending invitations): billing,
-# once it exists; see tenants.seats.
 # A renamed workspace's former subdomain answers 301 to the new one for this many days.
 STRATA_RENAME_REDIRECT_DAYS = env_int("STRATA_RENAME_REDIRECT_DAYS", default=90, minimum=0)
 # An archived workspace's data is kept this many days, then purged (tenants.purge_archived).
@@ -66,11 +66,12 @@ STRATA_DNS_TXT_RESOLVER = env_str(
 STRATA_IMPORT_MAX_BYTES = env_int("STRATA_IMPORT_MAX_BYTES", default=2 * 1024**3, minimum=1)
 # Spare tenant schemas kept ready for new tenants (tenants.pool); 0 turns the pool off.
 STRATA_POOL_SIZE = env_int("STRATA_POOL_SIZE", default=5, minimum=0)
-# Until billing (issue 7) stores a plan per workspace, every workspace is on this one.
-STRATA_DEFAULT_PLAN = env_str("STRATA_DEFAULT_PLAN", default="free")
 # Overrides every plan's API rate (requests a minute per workspace); 0 keeps the plans' own.
 STRATA_API_REQUESTS_PER_MINUTE = env_int("STRATA_API_REQUESTS_PER_MINUTE", default=0, minimum=0)
-STRATA_SEAT_LIMIT_HOOK = env_str("STRATA_SEAT_LIMIT_HOOK", default="tenants.seats.no_seat_limit")
+# Billing decides how many seats a plan has (members and pending invitations).
+STRATA_SEAT_LIMIT_HOOK = env_str(
+    "STRATA_SEAT_LIMIT_HOOK", default="billing.entitlements.check_seat_limit"
+)
 
 SHARED_APPS = [
     # Before django_tenants: our create_tenant (and later lifecycle commands) replace its own.
@@ -81,6 +82,7 @@ SHARED_APPS = [
     "shared_apps.health",
     "shared_apps.mail",
     "shared_apps.operators",
+    "billing",
     # Content types and permissions live only in public: tenant schemas see them through the
     # search_path, so cloned or pooled schemas never carry stale copies of them.
     "django.contrib.contenttypes",
@@ -282,12 +284,43 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "tenants.forget_expired_redirects",
         "schedule": crontab(hour=4, minute=37),
     },
+    # Reads every workspace's subscription from Stripe and fixes drift (missed webhooks).
+    "billing-reconcile": {"task": "billing.reconcile", "schedule": crontab(minute=41)},
+    # Grace periods that ran out, canceled workspaces past retention: emails and suspensions.
+    "billing-enforce": {"task": "billing.enforce", "schedule": crontab(minute="*/15")},
 }
 # Beat's record of when each job last ran; a directory that exists on any machine by default.
 CELERY_BEAT_SCHEDULE_FILENAME = env_str(
     "CELERY_BEAT_SCHEDULE_FILENAME",
     default=str(Path(tempfile.gettempdir()) / "strata-celerybeat-schedule"),
 )
+
+# --- Billing (Stripe) ------------------------------------------------------------------------
+
+# Without STRIPE_SECRET_KEY billing is off: every workspace is on STRATA_DEFAULT_PLAN and nothing
+# calls Stripe. With it, STRIPE_WEBHOOK_SECRET and a price id per paid plan are required too
+# (`manage.py check` names any that is missing).
+STRIPE_SECRET_KEY = env_secret("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env_secret("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_PRICES = {
+    "pro": env_str("STRIPE_PRICE_PRO", default=""),
+    "business": env_str("STRIPE_PRICE_BUSINESS", default=""),
+}
+# Stripe's own network retries (same idempotency key each time) and its timeout, in seconds.
+STRIPE_MAX_NETWORK_RETRIES = env_int("STRIPE_MAX_NETWORK_RETRIES", default=2, minimum=0)
+STRIPE_TIMEOUT = env_int("STRIPE_TIMEOUT", default=10, minimum=1)
+# A dotted path to a factory returning a stripe.HTTPClient; empty: the library's own. Tests point
+# it at their fake Stripe (the network boundary); nothing in production needs it.
+STRIPE_HTTP_CLIENT = env_str("STRIPE_HTTP_CLIENT", default="")
+# The plan of a workspace while billing is off, and after a trial that ended unpaid.
+STRATA_DEFAULT_PLAN = env_str("STRATA_DEFAULT_PLAN", default="free")
+# New workspaces try this plan for this many days, with no card (billing on only; 0: no trial).
+STRATA_TRIAL_PLAN = env_str("STRATA_TRIAL_PLAN", default="business")
+STRATA_TRIAL_DAYS = env_int("STRATA_TRIAL_DAYS", default=14, minimum=0)
+# A failed payment: full access with a banner and emails for this many days, then read-only.
+STRATA_BILLING_GRACE_DAYS = env_int("STRATA_BILLING_GRACE_DAYS", default=7, minimum=0)
+# A canceled subscription: read-only for this many days, then the workspace is suspended.
+STRATA_BILLING_RETENTION_DAYS = env_int("STRATA_BILLING_RETENTION_DAYS", default=30, minimum=0)
 
 # --- Email ------------------------------------------------------------------------------------
 
@@ -326,6 +359,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tenants.access.TenantViewGuardMiddleware",
+    # After the guard: a read-only workspace (unpaid, canceled) refuses writes with 402.
+    "billing.middleware.ReadOnlyWorkspaceMiddleware",
 ]
 
 TEMPLATES = [
@@ -340,6 +375,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "tenants.context_processors.tenancy",
                 "shared_apps.operators.middleware.impersonation",
+                "billing.context_processors.billing",
             ],
         },
     },
@@ -445,6 +481,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # 402 with the limit and the billing page when a plan does not allow something.
+    "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Strata API",

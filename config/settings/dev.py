@@ -29,6 +29,10 @@ if not REDIS_URL:
 STRATA_EMAIL_DELIVERY_BACKEND = env_str(
     "EMAIL_DELIVERY_BACKEND", default="django.core.mail.backends.console.EmailBackend"
 )
+# Billing is off without STRIPE_SECRET_KEY, and every workspace is on this plan: the demo shows
+# every feature. `STRATA_DEFAULT_PLAN=free make run` shows the Free plan's limits instead.
+STRATA_DEFAULT_PLAN = env_str("STRATA_DEFAULT_PLAN", default="business")
+STRATA_URL_PORT = env_str("STRATA_URL_PORT", default="8000")
 WHITENOISE_USE_FINDERS = True
 STATIC_ROOT = None  # served from the app directories; collectstatic is for production
 WHITENOISE_AUTOREFRESH = True

@@ -25,6 +25,12 @@ DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", default="s
 STRATA_DNS_TXT_RESOLVER = "tests.dns.txt_records"
 # A small pool: enough to show claims and refills, cheap to fill.
 STRATA_POOL_SIZE = env_int("STRATA_POOL_SIZE", default=2)
+# Billing on, against the tests' fake Stripe (tests/billing/fake_stripe.py), which stands in
+# for the network: the real stripe library talks to it through STRIPE_HTTP_CLIENT.
+STRIPE_SECRET_KEY = "sk_test_strata_fake"  # noqa: S105  (a fake key for the fake Stripe)
+STRIPE_WEBHOOK_SECRET = "whsec_strata_test"  # noqa: S105
+STRIPE_PRICES = {"pro": "price_test_pro", "business": "price_test_business"}
+STRIPE_HTTP_CLIENT = "tests.billing.fake_stripe.http_client"
 # Fast hashing: tests create users, they do not guard real passwords.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # In-process tests run tasks eagerly and read django.core.mail.outbox; tests with a real worker

@@ -10,11 +10,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from billing.catalog import PLANS
 from shared_apps.accounts.hops import hop_token_issue
 from shared_apps.accounts.models import User
 from shared_apps.accounts.services import browser_of
 from shared_apps.website.forms import SignupForm
-from shared_apps.website.plans import PLANS
 from tenants.hosts import primary_host_for_slug, tenant_site_url, with_request_port
 from tenants.schemas import ProvisioningNotReadyError
 from tenants.services import tenant_provision, tenant_slug_clean

@@ -29,6 +29,8 @@ _ERROR = {
     "properties": {
         "detail": {"type": "string", "description": "What went wrong, in words."},
         "code": {"type": "string"},
+        "upgrade_url": {"type": "string", "description": "For 402: the billing page."},
+        "limit": {"type": "string", "description": "For 402: the limit or feature."},
     },
     "required": ["detail"],
 }
@@ -41,6 +43,9 @@ _FIELD_ERRORS = {
 _ANSWERS = {
     "401": "No credentials, or an API key that is malformed, unknown here, revoked or expired.",
     "403": "Not a member of this workspace, or the role or key scope does not allow it.",
+    "402": "The workspace's plan does not allow it (a limit or a feature; `code` is "
+    "`plan_limit` or `plan_feature`), or the workspace is read-only for billing "
+    "(`billing_read_only`); `upgrade_url` is the billing page.",
     "404": "No such object in this workspace (or no such page of a list).",
     "429": "The workspace used its API requests for this minute; see Retry-After.",
 }

@@ -7,14 +7,13 @@ import math
 import time
 from typing import TYPE_CHECKING, cast
 
-from django.conf import settings
 from django.core.cache import cache
 from rest_framework.exceptions import Throttled
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
-from shared_apps.website.plans import Plan, plan_named
-from tenants.models import Tenant
+from billing.entitlements import api_requests_per_minute
+from billing.standing import standing_for
 from tenants.requests import RoutedRequest
 
 if TYPE_CHECKING:  # DRF imports this module while loading its views
@@ -26,16 +25,6 @@ WINDOW_SECONDS = 60
 def _clock() -> float:
     """Seconds since the epoch (tests pin it to stay inside one window)."""
     return time.time()
-
-
-def tenant_plan(tenant: Tenant) -> Plan:
-    """The workspace's plan. Until billing stores one per workspace, STRATA_DEFAULT_PLAN."""
-    return plan_named(settings.STRATA_DEFAULT_PLAN)
-
-
-def requests_per_minute(tenant: Tenant) -> int:
-    override: int = settings.STRATA_API_REQUESTS_PER_MINUTE
-    return override or tenant_plan(tenant).api_requests_per_minute
 
 
 def _count(key: str, timeout: int) -> int:
@@ -67,7 +56,7 @@ class TenantPlanThrottle(BaseThrottle):
         tenant = cast(RoutedRequest, request._request).tenant
         if tenant is None:
             return True  # the apex's APIs have budgets of their own
-        limit = requests_per_minute(tenant)
+        limit = api_requests_per_minute(tenant)
         now = _clock()
         window = int(now // WINDOW_SECONDS)
         count = _count(f"api-rate:{window}", WINDOW_SECONDS + 5)
@@ -78,8 +67,8 @@ class TenantPlanThrottle(BaseThrottle):
             wait=wait,
             detail=(
                 f"This workspace has used its {limit:,} API requests for this minute "
-                f"({tenant_plan(tenant).name} plan). Try again in {wait} s, or upgrade the plan "
-                "for a higher limit."
+                f"({standing_for(tenant).plan.name} plan). Try again in {wait} s, or upgrade "
+                "the plan for a higher limit."
             ),
         )
 
