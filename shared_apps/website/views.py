@@ -10,7 +10,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from billing.catalog import PLANS
+from billing import services as billing_services
+from billing.catalog import PLANS, trial_plan
 from shared_apps.accounts.hops import hop_token_issue
 from shared_apps.accounts.models import User
 from shared_apps.accounts.services import browser_of
@@ -34,7 +35,16 @@ def landing(request: HttpRequest) -> HttpResponse:
 
 
 def pricing(request: HttpRequest) -> HttpResponse:
-    return render(request, "website/pricing.html", {"plans": PLANS})
+    trial = billing_services.billing_enabled() and settings.STRATA_TRIAL_DAYS > 0
+    return render(
+        request,
+        "website/pricing.html",
+        {
+            "plans": PLANS,
+            "trial_days": settings.STRATA_TRIAL_DAYS if trial else 0,
+            "trial_plan": trial_plan(),
+        },
+    )
 
 
 @require_GET
