@@ -7,9 +7,10 @@ import secrets
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
-from django.shortcuts import redirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views import View
@@ -23,7 +24,9 @@ from billing.models import WebhookEventStatus
 from billing.standing import standing_for
 from billing.stripe_client import StripeUnavailableError, WebhookRejectedError
 from tenants.access import TenantView
-from tenants.roles import Permission, role_has_permission
+from tenants.hosts import primary_host_for_slug, public_site_url, tenant_site_url
+from tenants.models import Membership, Tenant, TenantStatus
+from tenants.roles import Permission, Role, role_has_permission
 
 logger = logging.getLogger("strata.billing")
 
@@ -144,4 +147,75 @@ class PortalView(TenantView):
             return _error_redirect(
                 request, "Stripe could not be reached to open the portal; try again in a minute."
             )
+        return HttpResponseRedirect(url)
+
+
+class RestoreView(View):
+    """On the apex: the way back for a workspace billing suspended, whose own host shows only
+    the suspended page. Its owners pay through Checkout; the subscription lifts the suspension
+    (services.sync_account) the moment Stripe says it is paid."""
+
+    def _owned_tenant(self, request: HttpRequest, slug: str) -> Tenant:
+        tenant = Tenant.objects.filter(slug=slug).first()
+        if (
+            tenant is None
+            or not request.user.is_authenticated
+            or not Membership.objects.filter(
+                tenant=tenant, user_id=request.user.pk, role=Role.OWNER
+            ).exists()
+        ):
+            raise Http404  # the same for no such workspace and one the person does not own
+        return tenant
+
+    def _page(self, request: HttpRequest, tenant: Tenant, status: int = 200) -> HttpResponse:
+        account = services.account_for(tenant)
+        return render(
+            request,
+            "billing/restore.html",
+            {
+                "workspace": tenant,
+                "restorable": services.billing_enabled() and account.suspended_at is not None,
+                "plans": [plan for plan in PLANS if not plan.is_free],
+            },
+            status=status,
+        )
+
+    def get(self, request: HttpRequest, slug: str) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        tenant = self._owned_tenant(request, slug)
+        if request.GET.get("checkout") == "done" and services.billing_enabled():
+            try:
+                services.sync_account(services.account_for(tenant), source="restore checkout")
+            except (StripeUnavailableError, ValueError) as exc:
+                logger.warning("restore: sync after checkout failed: %s", exc)
+            tenant.refresh_from_db()
+            if tenant.status == TenantStatus.ACTIVE:
+                return HttpResponseRedirect(
+                    tenant_site_url(request, primary_host_for_slug(tenant.slug), "/")
+                )
+        return self._page(request, tenant)
+
+    def post(self, request: HttpRequest, slug: str) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        tenant = self._owned_tenant(request, slug)
+        if services.account_for(tenant).suspended_at is None:
+            messages.error(request, "Billing did not suspend this workspace; contact support.")
+            return self._page(request, tenant, status=400)
+        here = public_site_url(request, reverse("billing_public:restore", args=[tenant.slug]))
+        try:
+            url = services.start_checkout(
+                tenant,
+                plan_code=request.POST.get("plan", ""),
+                success_url=f"{here}?checkout=done",
+                cancel_url=here,
+                attempt=request.POST.get("attempt", "")[:64] or secrets.token_hex(8),
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return self._page(request, tenant, status=400)
+        except StripeUnavailableError:
+            messages.error(request, "Stripe could not be reached; try again in a minute.")
+            return self._page(request, tenant, status=503)
         return HttpResponseRedirect(url)
