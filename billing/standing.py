@@ -173,3 +173,21 @@ def standing_of(fields: dict[str, Any], *, now: datetime) -> Standing:
 def _subscribed_plan(fields: dict[str, Any]) -> Plan:
     code = fields.get("plan_code")
     return plan_named(code) if code else default_plan()
+
+
+def standings_for(tenants: list[Tenant], *, now: datetime | None = None) -> dict[int, Standing]:
+    """Many tenants' standings from one query (the operators' tenant list)."""
+    now = now or timezone.now()
+    if not billing_enabled():
+        off = Standing(plan=default_plan(), state=State.BILLING_OFF, access=Access.FULL)
+        return {tenant.pk: off for tenant in tenants}
+    rows = {
+        row["tenant_id"]: row
+        for row in BillingAccount.objects.filter(tenant__in=tenants).values("tenant_id", *_FIELDS)
+    }
+    return {
+        tenant.pk: standing_of(
+            rows.get(tenant.pk) or {"trial_ends_at": default_trial_end(tenant)}, now=now
+        )
+        for tenant in tenants
+    }

@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views import View
 
+from billing.standing import standings_for
 from shared_apps.accounts.models import User
 from shared_apps.operators import services
 from shared_apps.operators.forms import (
@@ -69,11 +70,11 @@ class TenantsView(OperatorView):
             )
         if request.GET.get("ended"):
             messages.info(request, "The impersonation has ended.")
-        return render(
-            request,
-            "operators/tenants.html",
-            {"form": form, "page_obj": self.page(request, tenants), "plan": "Free"},
-        )
+        page_obj = self.page(request, tenants)
+        standings = standings_for(list(page_obj))
+        for tenant in page_obj:
+            tenant.billing_standing = standings[tenant.pk]
+        return render(request, "operators/tenants.html", {"form": form, "page_obj": page_obj})
 
 
 def _tenant(slug: str) -> Tenant:
