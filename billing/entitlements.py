@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import connection
 from django.urls import NoReverseMatch, reverse
 
 from billing.catalog import (
@@ -110,12 +111,37 @@ def usage_report(tenant: Tenant) -> list[Usage]:
     return [Usage(limit, usage_of(tenant, limit), plan.limit(limit)) for limit in Limit]
 
 
-def check_room(tenant: Tenant, limit: Limit, *, adding: int, used: int | None = None) -> None:
-    """Raise PlanLimitError if `adding` more of `limit` would go over the plan."""
+# pg_advisory_xact_lock(<limit>, <tenant id>): one lock per limit and workspace.
+_LOCK_KEYS = {Limit.SEATS: 7301, Limit.PROJECTS: 7302, Limit.STORAGE: 7303}
+
+
+def lock_limit(tenant: Tenant, limit: Limit) -> None:
+    """Hold the workspace's lock on `limit` until the current transaction ends, so that checks
+    of it (measure, compare, add) run one after the other: two requests cannot both take the
+    last slot. Call it inside the transaction that adds, before measuring."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("lock_limit() outside a transaction would release the lock at once")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s::integer, %s::integer)",
+            [_LOCK_KEYS[limit], int(tenant.pk) & 0x7FFFFFFF],
+        )
+
+
+def check_room(
+    tenant: Tenant, limit: Limit, *, adding: int, used: int | None = None, lock: bool = False
+) -> None:
+    """Raise PlanLimitError if `adding` more of `limit` would go over the plan.
+
+    With `lock=True` (inside the transaction that adds) the workspace's lock on the limit is
+    taken before measuring and held until commit: see lock_limit(). Unlimited plans take none.
+    """
     plan = standing_for(tenant).plan
     allowed = plan.limit(limit)
     if allowed is None:
         return
+    if lock:
+        lock_limit(tenant, limit)
     current = usage_of(tenant, limit) if used is None else used
     if current + adding <= allowed:
         return
@@ -144,6 +170,16 @@ def check_feature(tenant: Tenant, feature: Feature) -> None:
         code="plan_feature",
         limit=str(feature),
     )
+
+
+def feature_refusal(tenant: Tenant, feature: Feature) -> PlanLimitError | None:
+    """The PlanLimitError check_feature() would raise, or None: for a page that shows the
+    upgrade message in place of a form the plan does not allow."""
+    try:
+        check_feature(tenant, feature)
+    except PlanLimitError as exc:
+        return exc
+    return None
 
 
 def has_feature(tenant: Tenant, feature: Feature) -> bool:

@@ -31,3 +31,6 @@ DEBUG = False
 # The one tenant's schema comes from the blueprint; no spare schemas, no refill task.
 STRATA_POOL_SIZE = 0
 MIDDLEWARE = counting.with_counter(STRATA_MIDDLEWARE)
+# Billing is off here (no STRIPE_SECRET_KEY), so every workspace is on the default plan: one
+# with API keys, which the load presents (Free has none: its keys get 402).
+STRATA_DEFAULT_PLAN = "business"

@@ -9,6 +9,8 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
+from billing.catalog import Feature
+from billing.entitlements import check_feature
 from tenant_apps.api_access.models import ApiKey, Scope
 from tenant_apps.api_access.services import ApiKeyRefusedError, api_key_authenticate
 from tenants.credentials import TenantCredential
@@ -74,6 +76,9 @@ class ApiKeyAuthentication(BaseAuthentication):
             raise AuthenticationFailed("That is not a Strata API key.") from None
         except ApiKeyRefusedError as refused:
             raise AuthenticationFailed(str(refused)) from None
+        # A real key of a workspace whose plan has no API access (it was made on a plan that
+        # had it): 402 plan_feature, from the API's exception handler, rather than 401.
+        check_feature(tenant, Feature.API_ACCESS)
         credential = ApiKeyCredential(schema_name=tenant.schema_name, label=str(key), key=key)
         return ApiKeyUser(credential), credential
 

@@ -16,6 +16,8 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
+from billing.catalog import Feature
+from billing.entitlements import check_feature
 from shared_apps.accounts.models import User
 from tenant_apps.api_access.models import ApiKey, Scope
 from tenant_apps.audit.models import AuditAction
@@ -59,6 +61,8 @@ def api_key_create(
     actor: User,
     request: HttpRequest | None = None,
 ) -> IssuedKey:
+    """A new key (PlanLimitError if the plan has no API access)."""
+    check_feature(tenant, Feature.API_ACCESS)
     name = " ".join(name.split())
     if not name:
         raise ValidationError({"name": "Name the key after what will use it, such as “CI”."})

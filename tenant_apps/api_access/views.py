@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
+from billing.catalog import Feature
+from billing.entitlements import PlanLimitError, feature_refusal
 from shared_apps.accounts.models import User
 from tenant_apps.api_access.models import ApiKey, Scope
 from tenant_apps.api_access.services import IssuedKey, api_key_create, api_key_revoke
@@ -62,6 +64,8 @@ class ApiKeysView(TenantView):
                 "keys": [(key, creators.get(key.created_by_id or 0)) for key in keys],
                 "form": form or ApiKeyForm(),
                 "issued": issued,
+                # On a plan without API keys: the upgrade message in place of the form.
+                "plan_limit": feature_refusal(self.tenant, Feature.API_ACCESS),
             },
             status=status,
         )
@@ -86,6 +90,9 @@ class ApiKeysView(TenantView):
         except ValidationError as exc:
             form.add_error(None, exc)
             return self._page(request, form=form, status=400)
+        except PlanLimitError as exc:
+            form.add_error(None, exc.message)
+            return self._page(request, form=form, status=402)
         # The whole key is in this response only: never cached, never in a redirect.
         response = self._page(request, issued=issued, status=201)
         add_never_cache_headers(response)

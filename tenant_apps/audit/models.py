@@ -49,6 +49,7 @@ class AuditAction(models.TextChoices):
     LABEL_DELETED = "label.deleted", "Label deleted"
     API_KEY_CREATED = "api_key.created", "API key created"
     API_KEY_REVOKED = "api_key.revoked", "API key revoked"
+    AUDIT_EXPORTED = "audit.exported", "Audit log exported"
 
 
 class AuditEntry(models.Model):

@@ -6,4 +6,5 @@ app_name = "audit"
 
 urlpatterns = [
     path("", views.AuditLogView.as_view(), name="log"),
+    path("export.csv", views.AuditExportView.as_view(), name="export"),
 ]

@@ -20,6 +20,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from billing.catalog import Limit
+from billing.entitlements import lock_limit
+from billing.services import seats_changed
 from shared_apps.accounts.models import User
 from shared_apps.accounts.services import user_email_mark_verified, user_owns_address
 from tenant_apps.audit.models import AuditAction
@@ -52,8 +55,16 @@ def _pending() -> int:
     ).count()
 
 
+def seats_taken(tenant: Tenant) -> int:
+    """The seats in use: members and pending, unexpired invitations (inside the tenant's
+    schema). Billing's meter of Limit.SEATS, and what the seat limit is checked against."""
+    return Membership.objects.filter(tenant=tenant).count() + _pending()
+
+
 def _check_seats(tenant: Tenant, *, adding: int) -> None:
-    taken = Membership.objects.filter(tenant=tenant).count() + _pending()
+    # Two admins inviting at once: the second counts after the first has committed.
+    lock_limit(tenant, Limit.SEATS)
+    taken = seats_taken(tenant)
     try:
         check_seats(tenant=tenant, seats_after=taken + adding)
     except SeatLimitError as exc:
@@ -209,9 +220,11 @@ def invitation_accept(
     # The pending invitation already held a seat; taking it changes no count, but the plan may
     # have shrunk since it was sent.
     _check_seats(tenant, adding=0)
-    membership, _ = Membership.objects.get_or_create(
+    membership, joined = Membership.objects.get_or_create(
         user=user, tenant=tenant, defaults={"role": invitation.role}
     )
+    if joined:
+        seats_changed(tenant)
     invitation.status = InvitationStatus.ACCEPTED
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["status", "accepted_at"])
@@ -312,6 +325,7 @@ def membership_remove(*, membership: Membership, acting: Membership, request: Ht
     _refuse_losing_the_last_owner(membership, acting.tenant, "removing them")
     email = membership.user.email
     membership.delete()
+    seats_changed(acting.tenant)
     audit_record(
         action=AuditAction.MEMBER_REMOVED, actor=acting.user, target=email, request=request
     )
@@ -324,6 +338,7 @@ def membership_leave(*, membership: Membership, request: HttpRequest) -> None:
     _refuse_losing_the_last_owner(membership, membership.tenant, "leaving")
     user = membership.user
     membership.delete()
+    seats_changed(membership.tenant)
     audit_record(action=AuditAction.MEMBER_LEFT, actor=user, target=user.email, request=request)
 
 

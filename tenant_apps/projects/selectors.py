@@ -7,10 +7,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value, When
 
 from shared_apps.accounts.models import User
-from tenant_apps.projects.models import Label, Project, Task, TaskPriority, TaskStatus
+from tenant_apps.projects.models import (
+    Attachment,
+    Label,
+    Project,
+    Task,
+    TaskPriority,
+    TaskStatus,
+)
 from tenants.models import Tenant
 
 # Most urgent first when ordering by priority (the stored values do not sort that way).
@@ -151,3 +158,17 @@ def open_tasks_of(user_id: int, limit: int = 8) -> list[Task]:
         .select_related("project")
         .order_by("due_date", PRIORITY_RANK.asc(), "-updated_at")[:limit]
     )
+
+
+# ---- What the plan limits (billing's meters, registered in ProjectsConfig.ready) ----------
+
+
+def active_project_count(tenant: Tenant) -> int:
+    """Projects that count against the plan: the ones not archived (in the tenant's schema)."""
+    return Project.objects.filter(archived=False).count()
+
+
+def storage_used(tenant: Tenant) -> int:
+    """Bytes of attachments the workspace keeps (in the tenant's schema)."""
+    total: int | None = Attachment.objects.aggregate(total=Sum("size"))["total"]
+    return int(total or 0)

@@ -18,6 +18,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
+from billing.catalog import Limit
+from billing.entitlements import check_room
 from shared_apps.accounts.models import User
 from tenant_apps.audit.models import AuditAction
 from tenant_apps.audit.services import audit_record
@@ -31,6 +33,7 @@ from tenant_apps.projects.models import (
     TaskPriority,
     TaskStatus,
 )
+from tenants.context import current_tenant
 from tenants.models import Membership, Tenant
 from tenants.roles import Permission, role_has_permission
 from tenants.storage import tenant_media_prefix
@@ -74,6 +77,7 @@ def _clean_key(key: str) -> str:
 
 @transaction.atomic
 def project_create(*, name: str, key: str, description: str = "", actor: Actor) -> Project:
+    """A new project; PlanLimitError if the plan's projects are all in use."""
     name = " ".join(name.split())
     if not name:
         raise ValidationError({"name": "Give the project a name."})
@@ -83,6 +87,8 @@ def project_create(*, name: str, key: str, description: str = "", actor: Actor) 
         raise ValidationError({"key": exc.messages}) from None
     if Project.objects.filter(key=key).exists():
         raise ValidationError({"key": f"{key} is the key of another project already."})
+    # Under the workspace's projects lock, so two creates cannot both take the last one.
+    check_room(current_tenant(), Limit.PROJECTS, adding=1, lock=True)
     try:
         with transaction.atomic():
             project = Project.objects.create(
@@ -104,8 +110,11 @@ def project_update(
     actor: Actor,
 ) -> Project:
     """Rename, redescribe, archive or restore a project (the key never changes: task
-    references such as WEB-12 are quoted in commits and tickets)."""
+    references such as WEB-12 are quoted in commits and tickets). Restoring one counts against
+    the plan's projects again: PlanLimitError when they are all in use."""
     locked = Project.objects.select_for_update().get(pk=project.pk)
+    if archived is False and locked.archived:
+        check_room(current_tenant(), Limit.PROJECTS, adding=1, lock=True)
     changed: list[str] = []
     if name is not None:
         name = " ".join(name.split())
@@ -255,12 +264,15 @@ def comment_add(*, task: Task, body: str, actor: Actor) -> Comment:
 @transaction.atomic
 def attachment_add(*, tenant: Tenant, task: Task, upload: File[Any], actor: Actor) -> Attachment:
     """Store `upload` under the tenant's prefix with a name of ours (the person's file name is
-    kept for display and the download only)."""
+    kept for display and the download only). PlanLimitError, with nothing stored, if the file
+    would take the workspace over its plan's storage."""
     size = int(upload.size or 0)
     if size > ATTACHMENT_MAX_BYTES:
         raise ValidationError(
             {"file": f"A file can be at most {ATTACHMENT_MAX_BYTES // (1024 * 1024)} MB."}
         )
+    # Held until commit: two uploads cannot both fit in the last free megabytes.
+    check_room(tenant, Limit.STORAGE, adding=size, lock=True)
     original = PurePath(str(upload.name or "file")).name[:255] or "file"
     try:
         safe = get_valid_filename(original)[:100]

@@ -21,6 +21,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 
+from billing.entitlements import PlanLimitError
 from shared_apps.accounts.models import User
 from tenant_apps.projects import selectors, services
 from tenant_apps.projects.downloads import attachment_response
@@ -100,11 +101,16 @@ class ProjectsView(_WorkView):
 class ProjectCreateView(_WorkView):
     required_permission = Permission.CONTENT_WRITE
 
-    def get(self, request: HttpRequest, form: ProjectForm | None = None) -> HttpResponse:
+    def get(
+        self,
+        request: HttpRequest,
+        form: ProjectForm | None = None,
+        plan_limit: PlanLimitError | None = None,
+    ) -> HttpResponse:
         return render(
             request,
             "projects/project_form.html",
-            {"form": form or ProjectForm(), "project": None},
+            {"form": form or ProjectForm(), "project": None, "plan_limit": plan_limit},
             status=400 if form is not None else 200,
         )
 
@@ -120,6 +126,9 @@ class ProjectCreateView(_WorkView):
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)
+            except PlanLimitError as exc:
+                form.add_error(None, exc.message)
+                return self.get(request, form, plan_limit=exc)
             else:
                 messages.success(request, f"{project.name} is ready. Add its first task.")
                 return HttpResponseRedirect(reverse("projects:tasks", args=[project.key]))
@@ -170,9 +179,13 @@ class ProjectArchiveView(_WorkView):
     archive = True
 
     def post(self, request: HttpRequest, key: str) -> HttpResponse:
-        project = services.project_update(
-            project=self.project(key), archived=self.archive, actor=self.actor()
-        )
+        try:
+            project = services.project_update(
+                project=self.project(key), archived=self.archive, actor=self.actor()
+            )
+        except PlanLimitError as exc:  # restoring counts against the plan's projects
+            messages.error(request, f"The project was not restored. {exc.message}")
+            return HttpResponseRedirect(reverse("projects:list"))
         if project.archived:
             messages.success(
                 request,
@@ -352,6 +365,7 @@ class TaskDetailView(_WorkView):
         task: Task,
         comment_form: CommentForm | None = None,
         attachment_form: AttachmentForm | None = None,
+        plan_limit: PlanLimitError | None = None,
     ) -> HttpResponse:
         actor, role = self.actor(), self.membership.role
         comments = [
@@ -380,6 +394,7 @@ class TaskDetailView(_WorkView):
                 "max_upload_mb": services.ATTACHMENT_MAX_BYTES // (1024 * 1024),
                 "today": timezone.localdate(),
                 "can_write": self.can_write(),
+                "plan_limit": plan_limit,
             },
             status=400 if failed else 200,
         )
@@ -539,6 +554,9 @@ class AttachmentAddView(TaskDetailView):
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)
+            except PlanLimitError as exc:
+                form.add_error("file", exc.message)
+                return self.page(request, task, attachment_form=form, plan_limit=exc)
             else:
                 messages.success(request, f"{attachment.name} attached.")
                 return HttpResponseRedirect(

@@ -12,6 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import TemplateView
 
+from billing.catalog import Feature
+from billing.entitlements import PlanLimitError, check_feature, feature_refusal
 from tenant_apps.audit.models import AuditAction
 from tenant_apps.audit.services import audit_record
 from tenant_apps.projects.selectors import open_tasks_of, recent_projects
@@ -68,7 +70,12 @@ class DomainsView(TenantView):
         return render(
             request,
             "workspace/domains.html",
-            {"domains": domains, "form": form or DomainForm()},
+            {
+                "domains": domains,
+                "form": form or DomainForm(),
+                # On a plan without custom domains: the upgrade hint above the form.
+                "plan_limit": feature_refusal(self.tenant, Feature.CUSTOM_DOMAIN),
+            },
             status=200 if form is None else 400,
         )
 
@@ -76,9 +83,12 @@ class DomainsView(TenantView):
         form = DomainForm(request.POST)
         if form.is_valid():
             try:
+                check_feature(self.tenant, Feature.CUSTOM_DOMAIN)
                 domain = custom_domain_add(self.tenant, form.cleaned_data["domain"])
             except ValidationError as exc:
                 form.add_error("domain", exc)
+            except PlanLimitError as exc:
+                form.add_error("domain", exc.message)
             else:
                 audit_record(
                     action=AuditAction.DOMAIN_ADDED,
@@ -141,9 +151,11 @@ class RemoveDomainView(_DomainAction):
 
 
 class ExportView(TenantView):
-    """Owners and admins take the workspace's data with them: every row and file, as a zip."""
+    """Owners and admins take the workspace's data with them: every row and file, as a zip.
+    A read-only workspace (billing) still may: its data is its own."""
 
     required_permission = Permission.WORKSPACE_MANAGE
+    allowed_when_read_only = True
 
     def get(self, request: HttpRequest) -> HttpResponse:
         return render(request, "workspace/export.html")
