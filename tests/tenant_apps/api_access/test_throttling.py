@@ -8,8 +8,8 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.test import Client
 from pytest_django import Settings
 
+from billing.catalog import plan_named
 from shared_apps.accounts.models import User
-from shared_apps.website.plans import plan_named
 from tenant_apps.api_access import throttling
 from tenant_apps.api_access.models import Scope
 from tenant_apps.api_access.services import api_key_create
@@ -17,6 +17,7 @@ from tenants.context import tenant_context
 from tenants.hosts import primary_host_for_slug
 from tenants.models import Tenant
 from tests.conftest import ClientFactory
+from tests.tenant_apps.plans import on_plan
 
 # 30 s into a minute: the window has 30 s left whatever the real clock says.
 PINNED = 1_800_000_030.0
@@ -84,7 +85,7 @@ def test_without_an_override_the_plan_sets_the_rate(
     settings: Settings, client_on: ClientFactory, tenant: Tenant, member: User
 ) -> None:
     settings.STRATA_API_REQUESTS_PER_MINUTE = 0
-    settings.STRATA_DEFAULT_PLAN = "free"
+    on_plan(tenant, "free")
     budget = plan_named("free").api_requests_per_minute
     client = client_on(tenant, member)
 
