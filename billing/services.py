@@ -515,9 +515,12 @@ class EnforceReport:
 
 def enforce(*, now: datetime | None = None) -> EnforceReport:
     """What the clock decides: grace periods that ran out (tell the owners the workspace is now
-    read-only) and canceled workspaces past retention (suspend them)."""
-    now = now or timezone.now()
+    read-only) and canceled workspaces past retention (suspend them). Nothing while billing is
+    off: every workspace then has full access, whatever its account last said."""
     report = EnforceReport()
+    if not billing_enabled():
+        return report
+    now = now or timezone.now()
     grace = timedelta(days=settings.STRATA_BILLING_GRACE_DAYS)
     overdue = BillingAccount.objects.filter(
         subscription_status=SubscriptionStatus.PAST_DUE,
