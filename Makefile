@@ -66,7 +66,7 @@ bench: install
 SCREENSHOTS := sign-in not-a-member workspaces switch-workspace members invitation \
 	audit-log two-factor-off two-factor-setup recovery-codes two-factor-sign-in \
 	landing pricing signup signed-up operator-tenants operator-tenant impersonation-banner \
-	projects project-board task-detail api-keys api-docs
+	projects project-board task-detail api-keys api-docs billing-page-free billing-project-limit
 
 screenshots: install
 	./scripts/ensure-chromium.sh
