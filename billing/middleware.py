@@ -17,6 +17,7 @@ from django.shortcuts import render
 
 from billing.entitlements import billing_page_path
 from billing.standing import standing_for
+from tenants.access import view_class_of
 from tenants.requests import RoutedRequest
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -54,8 +55,7 @@ class ReadOnlyWorkspaceMiddleware:
             return None
         if not view_func.__module__.startswith(GATED_MODULES):
             return None
-        view_class = getattr(view_func, "view_class", None) or getattr(view_func, "cls", None)
-        if getattr(view_class, "allowed_when_read_only", False):
+        if getattr(view_class_of(view_func), "allowed_when_read_only", False):
             return None
         standing = standing_for(cast(RoutedRequest, request).tenant)  # type: ignore[arg-type]
         if standing.writable:

@@ -149,6 +149,13 @@ class TenantAPIView(APIView):
 FAIL_CLOSED_BASES: tuple[type, ...] = (TenantView, TenantAPIView)
 
 
+def view_class_of(view_func: Callable[..., Any]) -> type | None:
+    """The class a URL's view function was made from, for middleware that reads its rules."""
+    # Django's as_view() records the class as view_class, DRF's ViewSets as cls.
+    found = getattr(view_func, "view_class", None) or getattr(view_func, "cls", None)
+    return found if isinstance(found, type) else None
+
+
 class TenantViewGuardMiddleware:
     """Refuse to run a view on a tenant host unless it inherits a fail-closed base."""
 
@@ -170,8 +177,7 @@ class TenantViewGuardMiddleware:
     ) -> None:
         if getattr(request, "tenant", None) is None:
             return
-        # Django's as_view() records the class as view_class, DRF's ViewSets as cls.
-        view_class = getattr(view_func, "view_class", None) or getattr(view_func, "cls", None)
+        view_class = view_class_of(view_func)
         if isinstance(view_class, type) and issubclass(view_class, FAIL_CLOSED_BASES):
             return
         if self.exempt_modules and view_func.__module__.startswith(self.exempt_modules):
