@@ -7,4 +7,5 @@ class BillingConfig(AppConfig):
     verbose_name = "Billing"
 
     def ready(self) -> None:
-        from billing import checks, tasks  # noqa: F401  (registers the checks and tasks)
+        # Registers the checks, the tasks and the signal receivers.
+        from billing import checks, receivers, tasks  # noqa: F401

@@ -467,6 +467,20 @@ def sync_seats(tenant: Tenant, *, attempt: str) -> bool:
     return True
 
 
+def cancel_for_departure(tenant: Tenant, *, attempt: str) -> bool:
+    """A workspace that left (archived) is charged no more: end its live subscription now.
+    True if there was one to end."""
+    account = BillingAccount.objects.filter(tenant=tenant).first()
+    if account is None or not account.stripe_customer_id:
+        return False
+    sub = current_subscription(stripe_client.subscriptions_of(account.stripe_customer_id))
+    if sub is None or sub.status not in LIVE_STATUSES:
+        return False
+    stripe_client.cancel_subscription(sub, idempotency_key=f"strata-cancel-{sub.id}-{attempt}")
+    sync_account(account, source="workspace archived")
+    return True
+
+
 # --- Reconciliation and enforcement -----------------------------------------------------------
 
 

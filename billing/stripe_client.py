@@ -212,6 +212,16 @@ def set_subscription_quantity(
     )
 
 
+def cancel_subscription(subscription: Subscription, *, idempotency_key: str) -> None:
+    """End the subscription now: the customer is not charged again."""
+    _call(
+        "cancel the subscription",
+        _stripe().v1.subscriptions.cancel,
+        subscription.id,
+        options={"idempotency_key": idempotency_key},
+    )
+
+
 def invoices_of(customer_id: str, *, limit: int = 12) -> list[Invoice]:
     page = _call(
         "read the invoices",

@@ -39,3 +39,15 @@ def reconcile(self: Any) -> dict[str, int]:
 def enforce() -> dict[str, int]:
     report = services.enforce()
     return {"read_only_notices": report.read_only_notices, "suspended": report.suspended}
+
+
+@platform_task(
+    name="billing.cancel_for_departure",
+    bind=True,
+    autoretry_for=(StripeUnavailableError, *TRANSIENT_ERRORS),
+)
+def cancel_for_departure(self: Any, tenant_id: int) -> bool:
+    tenant = Tenant.objects.filter(pk=tenant_id).first()
+    if tenant is None:
+        return False
+    return services.cancel_for_departure(tenant, attempt=str(self.request.id or "eager"))

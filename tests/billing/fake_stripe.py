@@ -178,7 +178,7 @@ class FakeStripe:
         path = parts.path
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
         params = dict(parse_qsl(body or "", keep_blank_values=True))
-        key = headers.get("Idempotency-Key", "") if method == "post" else ""
+        key = headers.get("Idempotency-Key", "") if method in {"post", "delete"} else ""
         with self._lock:
             self.requests.append(Request(method, path, {**query, **params}, key))
             fault = self._take_fault(method, path)
@@ -250,6 +250,12 @@ class FakeStripe:
         match = re.fullmatch(r"/v1/subscriptions/([^/]+)", path)
         if match and method == "get":
             return self._found(self.subscriptions, match.group(1))
+        if match and method == "delete":
+            status, sub = self._found(self.subscriptions, match.group(1))
+            if status == 200:
+                sub["status"] = "canceled"
+                sub["ended_at"] = int(time.time())
+            return status, sub
         if match and method == "post":
             status, sub = self._found(self.subscriptions, match.group(1))
             if status == 200 and "items[0][quantity]" in params:
