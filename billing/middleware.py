@@ -10,15 +10,15 @@ are not product views, so they keep working: the way back is paying.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from billing.entitlements import billing_page_path
-from billing.standing import standing_for
+from billing.standing import read_once_per_request, standing_for
 from tenants.access import view_class_of
-from tenants.requests import RoutedRequest
+from tenants.models import Tenant
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 GATED_MODULES = ("tenant_apps.",)
@@ -41,7 +41,8 @@ class ReadOnlyWorkspaceMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
+        with read_once_per_request():
+            return self.get_response(request)
 
     def process_view(
         self,
@@ -50,14 +51,14 @@ class ReadOnlyWorkspaceMiddleware:
         view_args: tuple[Any, ...],
         view_kwargs: dict[str, Any],
     ) -> HttpResponse | None:
-        tenant = getattr(request, "tenant", None)
+        tenant: Tenant | None = getattr(request, "tenant", None)
         if tenant is None or request.method in SAFE_METHODS:
             return None
         if not view_func.__module__.startswith(GATED_MODULES):
             return None
         if getattr(view_class_of(view_func), "allowed_when_read_only", False):
             return None
-        standing = standing_for(cast(RoutedRequest, request).tenant)  # type: ignore[arg-type]
+        standing = standing_for(tenant)
         if standing.writable:
             return None
         message = read_only_message(standing.state)

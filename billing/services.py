@@ -31,9 +31,9 @@ from billing.models import (
     WebhookEventStatus,
 )
 from billing.standing import (
-    Access,
     State,
     default_trial_end,
+    fields_of,
     forget_cached_account,
     standing_for,
     standing_of,
@@ -245,7 +245,7 @@ def sync_account(account: BillingAccount, *, source: str, retries: int | None = 
 
 def _apply(account: BillingAccount, sub: Subscription | None, *, source: str) -> SyncResult:
     now = timezone.now()
-    before_fields = _standing_fields(account)
+    before_fields = fields_of(account)
     before = standing_of(before_fields, now=now)
     plan: Plan | None = plan_for_price(sub.price_id) if sub is not None else None
     if sub is not None and plan is None:
@@ -268,7 +268,7 @@ def _apply(account: BillingAccount, sub: Subscription | None, *, source: str) ->
         account.read_only_notified_at = None
     account.synced_at = now
     account.save()
-    after = standing_of(_standing_fields(account), now=now)
+    after = standing_of(fields_of(account), now=now)
     changed = (before.state, before.plan, before.access) != (after.state, after.plan, after.access)
     if changed or before_fields["subscription_status"] != status:
         BillingChange.objects.create(
@@ -279,24 +279,11 @@ def _apply(account: BillingAccount, sub: Subscription | None, *, source: str) ->
             status_before=str(before_fields.get("subscription_status") or ""),
             status_after=status,
         )
-        _announce(account, before_state=before.state, after_state=after.state, after=after)
+        _announce(account, before_state=before.state, after_state=after.state)
     if after.writable and account.suspended_at is not None:
         _restore(account)
     _forget_after_commit(account)
     return SyncResult(account, changed=changed, before=before.state, after=after.state)
-
-
-def _standing_fields(account: BillingAccount) -> dict[str, object]:
-    return {
-        "trial_ends_at": account.trial_ends_at,
-        "stripe_customer_id": account.stripe_customer_id,
-        "subscription_status": account.subscription_status,
-        "plan_code": account.plan_code,
-        "current_period_end": account.current_period_end,
-        "cancel_at_period_end": account.cancel_at_period_end,
-        "ended_at": account.ended_at,
-        "past_due_since": account.past_due_since,
-    }
 
 
 def _restore(account: BillingAccount) -> None:
@@ -317,9 +304,7 @@ _NOTICES = {
 }
 
 
-def _announce(
-    account: BillingAccount, *, before_state: State, after_state: State, after: object
-) -> None:
+def _announce(account: BillingAccount, *, before_state: State, after_state: State) -> None:
     notice = _NOTICES.get(after_state)
     if notice is None and after_state is State.SUBSCRIBED and before_state in _NOTICES:
         notice = "restored"
@@ -334,7 +319,7 @@ def notify_owners(account: BillingAccount, notice: str) -> None:
     recipients = owner_emails(tenant)
     if not recipients:
         return
-    standing = standing_of(_standing_fields(account), now=timezone.now())
+    standing = standing_of(fields_of(account), now=timezone.now())
     context = {
         "tenant": tenant,
         "standing": standing,
@@ -566,10 +551,7 @@ def enforce(*, now: datetime | None = None) -> EnforceReport:
                 .select_related("tenant")
                 .get(pk=account.pk)
             )
-            if (
-                locked.suspended_at is not None
-                or standing_of(_standing_fields(locked), now=now).writable
-            ):
+            if locked.suspended_at is not None or standing_of(fields_of(locked), now=now).writable:
                 continue
             lifecycle.tenant_suspend(
                 locked.tenant,
@@ -585,10 +567,3 @@ def enforce(*, now: datetime | None = None) -> EnforceReport:
             _forget_after_commit(locked)
             report.suspended += 1
     return report
-
-
-def standing_summary(tenant: Tenant) -> str:
-    standing = standing_for(tenant)
-    if standing.access is Access.READ_ONLY:
-        return f"{standing.plan.name} (read-only: {standing.state})"
-    return f"{standing.plan.name} ({standing.state})"

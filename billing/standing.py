@@ -9,6 +9,9 @@ write to an account goes through billing.services, which drops the cached copy a
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -72,9 +75,7 @@ class Standing:
     @property
     def subscribed(self) -> bool:
         """A live subscription (paid, trialing in Stripe, or in its grace period)."""
-        return self.state in {State.SUBSCRIBED, State.PAST_DUE} and self.access is not (
-            Access.READ_ONLY
-        )
+        return self.state in {State.SUBSCRIBED, State.PAST_DUE} and self.writable
 
 
 def _cache_key(tenant_id: int) -> str:
@@ -93,7 +94,39 @@ _FIELDS = (
 )
 
 
+def fields_of(account: BillingAccount) -> dict[str, Any]:
+    """What a standing is computed from, read off an account row in hand."""
+    return {name: getattr(account, name) for name in _FIELDS}
+
+
+# Within one request the account is read once, however many checks ask (the API key's
+# feature, the throttle's rate, the read-only gate, the banner). Outside a request (tasks,
+# commands) nothing is remembered.
+_request_memo: ContextVar[dict[int, dict[str, Any] | None] | None] = ContextVar(
+    "billing_request_memo", default=None
+)
+
+
+@contextmanager
+def read_once_per_request() -> Iterator[None]:
+    token = _request_memo.set({})
+    try:
+        yield
+    finally:
+        _request_memo.reset(token)
+
+
 def _account_fields(tenant: Tenant) -> dict[str, Any] | None:
+    memo = _request_memo.get()
+    if memo is not None and tenant.pk in memo:
+        return memo[tenant.pk]
+    fields = _cached_account_fields(tenant)
+    if memo is not None:
+        memo[tenant.pk] = fields
+    return fields
+
+
+def _cached_account_fields(tenant: Tenant) -> dict[str, Any] | None:
     cache = caches["global"]
     key = _cache_key(tenant.pk)
     cached = cache.get(key)
@@ -110,6 +143,9 @@ def _account_fields(tenant: Tenant) -> dict[str, Any] | None:
 
 def forget_cached_account(tenant_id: int) -> None:
     caches["global"].delete(_cache_key(tenant_id))
+    memo = _request_memo.get()
+    if memo is not None:
+        memo.pop(tenant_id, None)
 
 
 def default_trial_end(tenant: Tenant) -> datetime | None:

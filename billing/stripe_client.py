@@ -84,7 +84,6 @@ class Subscription:
     current_period_end: datetime | None
     cancel_at_period_end: bool
     ended_at: datetime | None
-    metadata: dict[str, str]
 
 
 def _subscription(data: Any) -> Subscription:
@@ -101,7 +100,6 @@ def _subscription(data: Any) -> Subscription:
         current_period_end=_timestamp(item.get("current_period_end") if item else None),
         cancel_at_period_end=bool(data.get("cancel_at_period_end")),
         ended_at=_timestamp(data.get("ended_at")),
-        metadata=dict(data.get("metadata") or {}),
     )
 
 
@@ -250,7 +248,6 @@ class Event:
     created: datetime
     livemode: bool
     customer_id: str
-    metadata: dict[str, str]
     payload: dict[str, Any]
 
 
@@ -278,7 +275,6 @@ def verify_event(payload: bytes, signature: str) -> Event:
             created=_timestamp(data["created"]) or datetime.now(tz=UTC),
             livemode=bool(data.get("livemode")),
             customer_id=str(customer or ""),
-            metadata={str(k): str(v) for k, v in (obj.get("metadata") or {}).items()},
             payload=data,
         )
     except (KeyError, TypeError, AttributeError) as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -101,53 +101,52 @@ class BillingPageView(TenantView, TemplateView):
         return context
 
 
-def _error_redirect(request: HttpRequest, message: str) -> HttpResponseRedirect:
-    messages.error(request, message)
-    return HttpResponseRedirect(reverse("billing:page"))
-
-
-class CheckoutView(TenantView):
-    """Owners start a subscription: off to Stripe Checkout, back to the billing page."""
+class _ToStripeView(TenantView):
+    """Owners leave for a Stripe page and come back to the billing page; a refusal or a Stripe
+    outage comes back at once, as a message there."""
 
     required_permission = Permission.BILLING_MANAGE
+    # "start checkout", "open the portal": for the message when Stripe cannot be reached.
+    purpose: ClassVar[str]
+
+    def stripe_url(self, request: HttpRequest, page: str) -> str:
+        raise NotImplementedError
 
     def post(self, request: HttpRequest) -> HttpResponse:
         page = request.build_absolute_uri(reverse("billing:page"))
-        attempt = request.POST.get("attempt", "")[:64] or secrets.token_hex(8)
         try:
-            url = services.start_checkout(
-                self.tenant,
-                plan_code=request.POST.get("plan", ""),
-                success_url=f"{page}?checkout=done",
-                cancel_url=page,
-                attempt=attempt,
-            )
+            return HttpResponseRedirect(self.stripe_url(request, page))
         except ValidationError as exc:
-            return _error_redirect(request, " ".join(exc.messages))
+            messages.error(request, " ".join(exc.messages))
         except StripeUnavailableError:
-            return _error_redirect(
-                request, "Stripe could not be reached to start checkout; try again in a minute."
+            messages.error(
+                request, f"Stripe could not be reached to {self.purpose}; try again in a minute."
             )
-        return HttpResponseRedirect(url)
+        return HttpResponseRedirect(reverse("billing:page"))
 
 
-class PortalView(TenantView):
+class CheckoutView(_ToStripeView):
+    """Owners start a subscription: off to Stripe Checkout, back to the billing page."""
+
+    purpose = "start checkout"
+
+    def stripe_url(self, request: HttpRequest, page: str) -> str:
+        return services.start_checkout(
+            self.tenant,
+            plan_code=request.POST.get("plan", ""),
+            success_url=f"{page}?checkout=done",
+            cancel_url=page,
+            attempt=request.POST.get("attempt", "")[:64] or secrets.token_hex(8),
+        )
+
+
+class PortalView(_ToStripeView):
     """Owners change plans, cancel, or update cards in the Stripe Customer Portal."""
 
-    required_permission = Permission.BILLING_MANAGE
+    purpose = "open the portal"
 
-    def post(self, request: HttpRequest) -> HttpResponse:
-        try:
-            url = services.open_portal(
-                self.tenant, return_url=request.build_absolute_uri(reverse("billing:page"))
-            )
-        except ValidationError as exc:
-            return _error_redirect(request, " ".join(exc.messages))
-        except StripeUnavailableError:
-            return _error_redirect(
-                request, "Stripe could not be reached to open the portal; try again in a minute."
-            )
-        return HttpResponseRedirect(url)
+    def stripe_url(self, request: HttpRequest, page: str) -> str:
+        return services.open_portal(self.tenant, return_url=page)
 
 
 class RestoreView(View):

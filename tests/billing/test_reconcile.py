@@ -6,7 +6,7 @@ from __future__ import annotations
 from io import StringIO
 
 import pytest
-from django.core.management import call_command, get_commands
+from django.core.management import call_command
 from django.core.management.base import CommandError
 from pytest_django import Settings
 
@@ -111,12 +111,6 @@ def test_the_hourly_task_reconciles(
     assert account_of(tenant).subscription_status == SubscriptionStatus.PAST_DUE
 
 
-needs_command = pytest.mark.skipif(
-    "billing_reconcile" not in get_commands(), reason="no billing_reconcile command"
-)
-
-
-@needs_command
 def test_the_command_reconciles_with_progress(
     tenant: Tenant, other_tenant: Tenant, fake_stripe: FakeStripe
 ) -> None:
@@ -133,7 +127,6 @@ def test_the_command_reconciles_with_progress(
     assert account_of(other_tenant).plan_code == "business"
 
 
-@needs_command
 def test_the_command_reports_what_failed_and_exits_non_zero(
     tenant: Tenant, other_tenant: Tenant, fake_stripe: FakeStripe, settings: Settings
 ) -> None:
@@ -149,7 +142,6 @@ def test_the_command_reports_what_failed_and_exits_non_zero(
     assert account_of(other_tenant).plan_code == "business"
 
 
-@needs_command
 def test_the_command_refuses_when_billing_is_off(tenant: Tenant, settings: Settings) -> None:
     settings.STRIPE_SECRET_KEY = ""
 
