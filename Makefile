@@ -7,12 +7,13 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 export UV_PYTHON_DOWNLOADS := never
 RUN := $(UV) run --frozen
 
-.PHONY: help install run test lint format typecheck migrations-check imports pytest bench screenshots clean
+.PHONY: help install run test lint format typecheck migrations-check imports chart pytest bench screenshots clean
 
 help:
 	@echo "make run     serve the seeded demo on http://localhost:8000 and http://acme.localhost:8000"
 	@echo "make test    everything CI checks: lint, format, types, migrations, import contracts, tests"
 	@echo "make format  apply ruff's formatting and safe fixes"
+	@echo "make chart   lint the Helm chart, render it and validate the manifests (helm from npm)"
 	@echo "make bench   run the benchmarks and write docs/performance.md (BENCH_ARGS=--quick: smoke test)"
 	@echo "make screenshots  run the browser journeys and refresh docs/screenshots/"
 
@@ -33,7 +34,7 @@ run: install
 
 test: install
 	./scripts/ensure-chromium.sh
-	$(MAKE) --no-print-directory lint typecheck migrations-check imports pytest
+	$(MAKE) --no-print-directory lint typecheck migrations-check imports chart pytest
 
 lint:
 	$(RUN) ruff check .
@@ -51,6 +52,17 @@ migrations-check:
 
 imports:
 	$(RUN) lint-imports
+
+# The Helm chart: lint it with the default and a production-like set of values, render both and
+# check every object against Kubernetes' own schemas (unknown fields are errors).
+chart:
+	./scripts/ensure-helm.sh
+	.tools/bin/helm lint --strict --quiet helm/strata
+	.tools/bin/helm lint --strict --quiet helm/strata -f helm/strata/ci/production-values.yaml
+	mkdir -p var/chart
+	.tools/bin/helm template strata helm/strata > var/chart/default.yaml
+	.tools/bin/helm template strata helm/strata -f helm/strata/ci/production-values.yaml > var/chart/production.yaml
+	$(RUN) kubernetes-validate --strict --quiet -k 1.33.0 var/chart/default.yaml var/chart/production.yaml
 
 pytest:
 	$(RUN) pytest
