@@ -269,7 +269,7 @@ topologySpreadConstraints:
 {{- end }}
 {{- end }}
 
-{{/* (dict "root" $ "configMap" NAME "secretName" NAME "databaseUrlFrom" KEY "serviceAccountName" NAME):
+{{/* (dict "root" $ "secretName" NAME "databaseUrlFrom" KEY "serviceAccountName" NAME):
 what every Strata pod shares, besides its containers. */}}
 {{- define "strata.podSpec" -}}
 {{- $root := .root -}}
