@@ -45,9 +45,21 @@ def browser(app_server: LiveServer) -> Iterator[Browser]:
 
 @pytest.fixture
 def context(browser: Browser) -> Iterator[BrowserContext]:
+    """A fresh browser profile. Every journey also checks the Content-Security-Policy: anything
+    it refused (Chromium reports each refusal on the console) fails the test."""
     context = browser.new_context(viewport={"width": 1280, "height": 800})
+    refused: list[str] = []
+    context.on(
+        "console",
+        lambda message: (
+            refused.append(f"{message.location.get('url', '')}: {message.text}")
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
     yield context
     context.close()
+    assert refused == [], "the Content-Security-Policy refused:\n" + "\n".join(refused)
 
 
 @pytest.fixture

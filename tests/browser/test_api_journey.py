@@ -10,7 +10,7 @@ import urllib.request
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Dialog, Page, expect
 
 from tenant_apps.api_access.models import ApiKey
 from tenant_apps.audit.models import AuditAction, AuditEntry
@@ -87,9 +87,16 @@ def test_an_admin_issues_uses_and_revokes_a_read_only_key(
     assert key not in page.content()
     screenshot(page, "api-keys")
 
-    page.once("dialog", lambda dialog: dialog.accept())
+    asked: list[str] = []
+
+    def accept(dialog: Dialog) -> None:
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", accept)
     row.get_by_role("button", name="Revoke").click()
     expect(page.locator("tr", has_text=KEY_NAME)).to_contain_text("Revoked")
+    assert asked == [f"Revoke {KEY_NAME}? Requests with it will get 401."]  # data-confirm
 
     status, body = _call(app_server, key)
     assert status == 401
