@@ -27,6 +27,7 @@ from rest_framework.views import APIView
 
 from tenants.credentials import TenantCredential
 from tenants.models import Membership, Tenant
+from tenants.observability import bind
 from tenants.requests import RoutedRequest, TenantRequest
 from tenants.roles import Permission, role_has_permission
 from tenants.selectors import membership_for
@@ -77,6 +78,7 @@ class TenantView(View):
         if not self.dangerously_allow_non_members:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
+            bind(user_id=request.user.pk)
             membership = membership_for(user=request.user, tenant=tenant)
             if membership is None:
                 # A session here without a membership (removed member): it is worth nothing.
@@ -111,6 +113,7 @@ class IsTenantMember(BasePermission):
             return credential.schema_name == tenant.schema_name and all(
                 credential.grants(permission) for permission in needed
             )
+        bind(user_id=request.user.pk)
         membership = membership_for(user=request.user, tenant=tenant)
         if membership is None:
             return False

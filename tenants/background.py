@@ -23,6 +23,7 @@ import enum
 import logging
 import smtplib
 import socket
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -34,13 +35,14 @@ import redis.exceptions
 from celery import Task, current_app, shared_task
 from celery.canvas import Signature
 from celery.exceptions import Ignore
-from celery.signals import task_failure, task_postrun, task_retry
+from celery.signals import task_failure, task_postrun, task_prerun, task_retry
 from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from tenants.context import schema_context, tenant_connection
+from tenants.observability import bind_tenant, close_context, log_fields, open_context
 
 if TYPE_CHECKING:
     from tenants.models import Tenant
@@ -49,6 +51,8 @@ logger = logging.getLogger("strata.tasks")
 
 SCHEMA_HEADER = "strata_schema"  # where the task runs
 ORIGIN_HEADER = "strata_origin"  # where it was enqueued from, for logs
+# Who asked for it, for logs: log context fields of the enqueuing request, and their headers.
+LOGGED_ORIGIN_HEADERS = {"request_id": "strata_request_id", "user_id": "strata_user_id"}
 PUBLIC = "public"
 
 # Worth another attempt later: the network, the database or a mail server had a bad moment.
@@ -122,10 +126,15 @@ class StrataTask(Task):  # type: ignore[type-arg]  # celery-types' Task is gener
         # Retries and worker-lost retries are built from the request: keep its schema, even
         # when they are published from the worker's main process (which is on public).
         signature = super().signature_from_request(request, *args, **kwargs)
-        schema = _header_of(request if request is not None else self.request, SCHEMA_HEADER)
-        if schema is not None:
+        source = request if request is not None else self.request
+        kept = {
+            name: value
+            for name in (SCHEMA_HEADER, *LOGGED_ORIGIN_HEADERS.values())
+            if (value := _header_of(source, name)) is not None
+        }
+        if kept:
             options = signature.options
-            options["headers"] = {**(options.get("headers") or {}), SCHEMA_HEADER: schema}
+            options["headers"] = {**(options.get("headers") or {}), **kept}
         return signature
 
     def _headers(
@@ -135,6 +144,10 @@ class StrataTask(Task):  # type: ignore[type-arg]  # celery-types' Task is gener
         if SCHEMA_HEADER not in headers:  # already decided: a retry, or a stamped chain link
             headers[SCHEMA_HEADER] = self.schema_to_run_in(current=current, tenant=tenant)
             headers[ORIGIN_HEADER] = current
+        fields = log_fields()
+        for field, header in LOGGED_ORIGIN_HEADERS.items():
+            if fields.get(field) is not None and header not in headers:
+                headers[header] = str(fields[field])
         return headers
 
     def schema_to_run_in(self, *, current: str, tenant: Tenant | None = None) -> str:
@@ -233,15 +246,53 @@ def _enter(task: Task[Any, Any], schema: str) -> None:
         logger.warning("task %s[%s] dropped: tenant %s is gone", task.name, task.request.id, schema)
         raise Ignore
     connection.set_tenant(tenant)
+    bind_tenant(tenant)
+
+
+_LOG_CONTEXT_ATTR = "strata_log_token"
+_LOG_STARTED = "strata_log_started"
+
+
+@task_prerun.connect(dispatch_uid="strata-task-log-context")
+def _open_log_context(task_id: str, task: Task[Any, Any], **kwargs: Any) -> None:
+    """Every line a task logs names it, its tenant (bound on entering the schema), and the
+    request and user that enqueued it."""
+    request: Any = task.request
+    fields: dict[str, Any] = {"task_id": task_id, "task": task.name}
+    for field, header in LOGGED_ORIGIN_HEADERS.items():
+        value = _header_of(request, header)
+        if value:
+            fields[field] = int(value) if field == "user_id" and value.isdigit() else value
+    setattr(request, _LOG_CONTEXT_ATTR, open_context(**fields))
+    setattr(request, _LOG_STARTED, time.perf_counter())
 
 
 @task_postrun.connect(dispatch_uid="strata-task-leave-schema")
-def _leave_schema(task: Task[Any, Any], **kwargs: Any) -> None:
+def _leave_schema(task: Task[Any, Any], state: str | None = None, **kwargs: Any) -> None:
     previous = getattr(task.request, "strata_previous", None)
     if previous is not None:
         tenant_connection().set_tenant(previous)
     else:
         tenant_connection().set_schema_to_public()
+    _close_log_context(task, state or "UNKNOWN")
+
+
+def _close_log_context(task: Task[Any, Any], state: str) -> None:
+    """One line per task run, like a request's: its state and how long it took."""
+    request: Any = task.request
+    token = getattr(request, _LOG_CONTEXT_ATTR, None)
+    started: float | None = getattr(request, _LOG_STARTED, None)
+    if token is None or started is None:
+        return
+    logger.log(
+        logging.WARNING if state == "FAILURE" else logging.INFO,
+        "task %s %s",
+        task.name,
+        state,
+        extra={"status": state, "duration_ms": round((time.perf_counter() - started) * 1000, 1)},
+    )
+    close_context(token)
+    setattr(request, _LOG_CONTEXT_ATTR, None)
 
 
 @task_retry.connect(dispatch_uid="strata-task-log-retry")

@@ -14,6 +14,7 @@ from tenants import routing
 from tenants.context import tenant_connection
 from tenants.hosts import public_hosts, split_host, tenant_site_url
 from tenants.models import Tenant, TenantStatus
+from tenants.observability import bind_tenant
 from tenants.requests import RoutedRequest
 
 _INACTIVE_MESSAGES = {
@@ -104,8 +105,10 @@ class TenantRoutingMiddleware:
                 connection.set_schema_to_public()
                 if tenant is None:
                     return _render_public(request, "404.html", {"unknown_host": True}, 404)
+                bind_tenant(tenant)
                 return self._inactive(request, tenant)
 
+            bind_tenant(tenant)
             request.tenant = tenant
             request.urlconf = settings.ROOT_URLCONF
             connection.set_tenant(tenant)

@@ -344,15 +344,19 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", default=10, minimum=1)
 # --- Requests --------------------------------------------------------------------------------
 
 MIDDLEWARE = [
+    # First: every request gets an id and one log line, whatever answers it.
+    "tenants.observability.RequestLogMiddleware",
     # Answers /healthz and /readyz on any host, before host validation and tenant routing.
     "shared_apps.health.middleware.HealthCheckMiddleware",
     "tenants.middleware.HostValidationMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "tenants.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tenants.middleware.TenantRoutingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
+    # Django's, with verified custom domains among the trusted origins.
+    "tenants.security.TenantCsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "shared_apps.operators.middleware.ImpersonationMiddleware",
@@ -448,15 +452,51 @@ AUTH_PASSWORD_VALIDATORS = [
 # --- Static files ----------------------------------------------------------------------------
 
 STATIC_URL = "/static/"
-STATIC_ROOT: Path | None = BASE_DIR / "var" / "static"
+# collectstatic writes here (the image does it at build time); whitenoise serves it.
+STATIC_ROOT: Path | None = Path(
+    env_str("STRATA_STATIC_ROOT", default=str(BASE_DIR / "var" / "static"))
+)
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
-}
-# Uploaded files, one prefix per tenant (tenants.storage); never served directly.
+
+# Uploaded files, one prefix per tenant (`tenants/<schema>/`, tenants.storage), never served
+# directly: downloads go through a view that checks membership. On the local file system under
+# MEDIA_ROOT, or in an S3-compatible bucket when AWS_STORAGE_BUCKET_NAME is set.
 MEDIA_ROOT = env_str("STRATA_MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
 MEDIA_URL = "/media/"
+
+
+def media_storage() -> dict[str, Any]:
+    """The default storage's settings, from the environment."""
+    bucket = env_str("AWS_STORAGE_BUCKET_NAME", default="")
+    if not bucket:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            # Empty for AWS itself; the endpoint of MinIO, Ceph, R2 and the like.
+            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env_str("AWS_S3_REGION_NAME", default="") or None,
+            # Unset: boto3's own chain (IAM role for service accounts, instance profile).
+            "access_key": env_secret("AWS_ACCESS_KEY_ID", default=None),
+            "secret_key": env_secret("AWS_SECRET_ACCESS_KEY", default=None),
+            # "path" for most self-hosted stores; "auto" lets boto3 decide (AWS).
+            "addressing_style": env_str("AWS_S3_ADDRESSING_STYLE", default="auto"),
+            "signature_version": "s3v4",
+            # A key prefix for the whole installation, should it share a bucket.
+            "location": env_str("AWS_LOCATION", default=""),
+            # Objects are private: the bucket's policy decides, no ACL grants anyone anything.
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+
+
+STORAGES = {
+    "default": media_storage(),
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 # --- Internationalisation --------------------------------------------------------------------
 
@@ -514,18 +554,62 @@ SPECTACULAR_SETTINGS = {
 
 # --- Logging ---------------------------------------------------------------------------------
 
+# JSON lines on stderr, each with the request id, tenant, user (tenants.observability); "plain"
+# for people reading a terminal.
 LOG_LEVEL = env_str("LOG_LEVEL", default="INFO").upper()
+LOG_FORMAT = env_str("LOG_FORMAT", default="json")
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r} is not json or plain")
 LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "json": {"()": "tenants.observability.JsonFormatter"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # Our own line per request replaces Django's "Not Found" and "Bad Request" warnings;
+        # errors (500s, with their traceback) still come from django.request.
+        "django.request": {"level": "ERROR"},
+    },
 }
+
+# Optional error reporting: every event is tagged with the tenant and request id it came from.
+SENTRY_DSN = env_secret("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from config.sentry import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=env_str("SENTRY_ENVIRONMENT", default="production"),
+        traces_sample_rate=env_float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )
 
 # --- Security (production tightens these) ----------------------------------------------------
 
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# The deploy check looks for Django's CSRF middleware by its exact name; ours subclasses it
+# (tenants.security.TenantCsrfViewMiddleware). Its secure cookie is tested on real responses.
+SILENCED_SYSTEM_CHECKS = ["security.W003"]
+# Every page's scripts, styles, fonts and images come from Strata's own origin. Style
+# attributes are allowed (usage bars and label colours are data), style elements are not.
+# form-action is left open: signing in to a workspace hops by a redirect after a POST to the
+# workspace's own host, which may be a custom domain known only at run time.
+STRATA_CSP: dict[str, list[str]] = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "style-src-attr": ["'unsafe-inline'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "frame-ancestors": ["'none'"],
+}

@@ -4,17 +4,23 @@ import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "dev-only-insecure-key-never-use-in-production")
 os.environ.setdefault("DJANGO_DEBUG", "true")
+# Lines for a person at a terminal; LOG_FORMAT=json shows what production writes.
+os.environ.setdefault("LOG_FORMAT", "plain")
 
 from config.env import env_int, env_str
 
 from .base import *  # noqa: F403
-from .base import INSTALLED_APPS, MIDDLEWARE, REDIS_URL, SHARED_APPS
+from .base import INSTALLED_APPS, MIDDLEWARE, REDIS_URL, SHARED_APPS, STORAGES
 
 INSTALLED_APPS = [*INSTALLED_APPS, "debug_toolbar"]
 SHARED_APPS = [*SHARED_APPS, "debug_toolbar"]
-# After health checks, security and static files, before routing, so the toolbar sees the
-# whole tenant request.
-MIDDLEWARE = [*MIDDLEWARE[:3], "debug_toolbar.middleware.DebugToolbarMiddleware", *MIDDLEWARE[3:]]
+# Just before routing, so the toolbar sees the whole tenant request.
+_routing = MIDDLEWARE.index("tenants.middleware.TenantRoutingMiddleware")
+MIDDLEWARE = [
+    *MIDDLEWARE[:_routing],
+    "debug_toolbar.middleware.DebugToolbarMiddleware",
+    *MIDDLEWARE[_routing:],
+]
 INTERNAL_IPS = ["127.0.0.1", "::1"]
 # The toolbar's own views serve its panels on every host; they carry no tenant data.
 STRATA_TENANT_VIEW_GUARD_EXEMPT_MODULES = ("debug_toolbar.",)
@@ -37,7 +43,7 @@ WHITENOISE_USE_FINDERS = True
 STATIC_ROOT = None  # served from the app directories; collectstatic is for production
 WHITENOISE_AUTOREFRESH = True
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 DEBUG_TOOLBAR_CONFIG = {"SHOW_COLLAPSED": True}

@@ -7,6 +7,9 @@ from .base import (
     CELERY_BROKER_TRANSPORT_OPTIONS,
     DATABASES,
     REDIS_URL,
+    SILENCED_SYSTEM_CHECKS,
+    STRATA_BASE_DOMAIN,
+    STRATA_CSP,
     STRATA_LONGEST_TASK_SECONDS,
     use_connection_pool,
 )
@@ -46,4 +49,18 @@ SESSION_COOKIE_NAME = "__Host-strata_session"
 CSRF_COOKIE_NAME = "__Host-csrftoken"
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", default=31536000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-SECURE_HSTS_PRELOAD = False
+# Preloading is a promise made by submitting the domain to the browsers' list (hstspreload.org),
+# hard to take back; the operator makes it, with DJANGO_HSTS_PRELOAD=true, not a default.
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", default=False)
+if not SECURE_HSTS_PRELOAD:
+    SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, "security.W021"]
+
+# Hosts: ALLOWED_HOSTS stays "*" for Django because tenants.middleware.HostValidationMiddleware
+# decides at run time, first thing: the apex, its subdomains, DJANGO_ALLOWED_HOSTS and verified
+# custom domains; anything else gets a 400 before a view runs.
+
+# Cross-origin form posts between Strata's own hosts (the apex and workspaces); verified custom
+# domains are added at run time by tenants.security.TenantCsrfViewMiddleware.
+CSRF_TRUSTED_ORIGINS = [f"https://{STRATA_BASE_DOMAIN}", f"https://*.{STRATA_BASE_DOMAIN}"]
+
+STRATA_CSP = {**STRATA_CSP, "upgrade-insecure-requests": []}

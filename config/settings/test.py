@@ -15,7 +15,7 @@ os.environ["CELERY_BROKER_URL"] = os.environ.get(
 from config.env import env_bool, env_float, env_int, env_str
 
 from .base import *  # noqa: F403
-from .base import CELERY_BEAT_SCHEDULE, DATABASES
+from .base import CELERY_BEAT_SCHEDULE, DATABASES, STORAGES
 
 # TEST_DATABASE_NAME lets two test runs share one PostgreSQL server without dropping each
 # other's database (give each its own TEST_REDIS_URL and TEST_CELERY_BROKER_URL too).
@@ -54,6 +54,6 @@ if _canary_every:
 WHITENOISE_USE_FINDERS = True
 STATIC_ROOT = None  # served from the app directories; collectstatic is for production
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }

@@ -14,6 +14,7 @@ from billing.entitlements import check_feature
 from tenant_apps.api_access.models import ApiKey, Scope
 from tenant_apps.api_access.services import ApiKeyRefusedError, api_key_authenticate
 from tenants.credentials import TenantCredential
+from tenants.observability import bind
 from tenants.requests import RoutedRequest
 from tenants.roles import Permission
 
@@ -79,6 +80,7 @@ class ApiKeyAuthentication(BaseAuthentication):
         # A real key of a workspace whose plan has no API access (it was made on a plan that
         # had it): 402 plan_feature, from the API's exception handler, rather than 401.
         check_feature(tenant, Feature.API_ACCESS)
+        bind(api_key=key.prefix)  # the key's visible prefix, never the secret
         credential = ApiKeyCredential(schema_name=tenant.schema_name, label=str(key), key=key)
         return ApiKeyUser(credential), credential
 

@@ -6,10 +6,12 @@ search_path shows up here even if Python thought it was in the right tenant.
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -24,6 +26,7 @@ from shared_apps.accounts.models import User
 from shared_apps.mail.models import OutboundEmail
 from tenants.context import tenant_context
 from tenants.models import TaskCanaryReport, TaskEffect, Tenant, TenantStatus
+from tenants.observability import log_context
 from tenants.tasks import platform_canary, tenant_canary
 from tests.conftest import World
 from tests.workers import CeleryProcess, start_beat, start_worker
@@ -199,9 +202,9 @@ def test_a_task_whose_worker_is_killed_is_redelivered_and_its_effect_happens_onc
     assert [r.schema_name for r in _reports(token)] == [tenant.schema_name]  # one effect
 
 
-@pytest.mark.usefixtures("worker", "to_the_broker")
+@pytest.mark.usefixtures("to_the_broker")
 def test_an_email_from_a_tenant_request_is_sent_once_with_links_on_that_host(
-    world: World, mail_dir: Path, django_db_blocker: DjangoDbBlocker
+    world: World, worker: CeleryProcess, mail_dir: Path, django_db_blocker: DjangoDbBlocker
 ) -> None:
     # No test transaction here: the message waits in the outbox table, which the worker can
     # only read once the request's work has really committed.
@@ -225,6 +228,18 @@ def test_an_email_from_a_tenant_request_is_sent_once_with_links_on_that_host(
             OutboundEmail.objects.exclude(pk__in=outbox_before).delete()
             TaskEffect.objects.filter(key__startswith="email:").delete()
 
+    # The worker's log follows the request into the task: its JSON line names the request.
+    request_id = response["X-Request-ID"]
+    lines = [json.loads(raw) for raw in worker.log().splitlines() if request_id in raw]
+    [done] = [line for line in lines if line["logger"] == "strata.tasks"]
+    assert (done["task"], done["status"], done["request_id"]) == (
+        "mail.send_email",
+        "SUCCESS",
+        request_id,
+    )
+    assert isinstance(done["duration_ms"], float)
+    assert len(done["task_id"]) == 36
+
     new = sorted(set(mail_dir.iterdir()) - before)
     assert len(new) == 1
     message = new[0].read_text()
@@ -233,3 +248,27 @@ def test_an_email_from_a_tenant_request_is_sent_once_with_links_on_that_host(
     links = [line for line in message.splitlines() if line.startswith("http")]
     assert len(links) == 1
     assert links[0].startswith("http://acme.localhost/accounts/password/reset/")
+
+
+@pytest.mark.usefixtures("to_the_broker")
+def test_a_tenant_task_on_the_worker_logs_its_tenant_and_who_enqueued_it(
+    worker: CeleryProcess, tenant: Tenant, member: User
+) -> None:
+    token = uuid.uuid4().hex
+    request_id = f"req-{token[:12]}"
+    # What a request does: the log middleware opens the context, routing enters the tenant.
+    with log_context(request_id=request_id, user_id=member.pk), tenant_context(tenant):
+        tenant_canary.delay(token, step="logged")
+
+    def finished() -> list[dict[str, Any]]:
+        return [
+            json.loads(raw)
+            for raw in worker.log().splitlines()
+            if request_id in raw and '"strata.tasks"' in raw
+        ]
+
+    _wait_for(lambda: bool(finished()), "the task's log line")
+    [line] = finished()
+    assert (line["task"], line["status"]) == ("tenants.tenant_canary", "SUCCESS")
+    assert (line["tenant"], line["tenant_schema"]) == (tenant.slug, tenant.schema_name)
+    assert (line["request_id"], line["user_id"]) == (request_id, member.pk)
