@@ -88,17 +88,21 @@ def url_of_test_database() -> str:
     return f"postgres://{auth}@{host}{port}/{db['NAME']}"
 
 
-def start_live_server() -> LiveServer:
+def start_live_server(
+    *, env: dict[str, str] | None = None, config_file: str | None = None, name: str = "live-server"
+) -> LiveServer:
+    """Gunicorn on a free port. `env` adds to or replaces the test settings' environment;
+    `config_file` runs it with that gunicorn configuration, as the container does."""
     port = _free_port()
     log_dir = ROOT / "test-artifacts"
     log_dir.mkdir(exist_ok=True)
-    log_path = log_dir / "live-server.log"
+    log_path = log_dir / f"{name}.log"
     mail_dir = log_dir / f"live-server-mail-{port}"
     shutil.rmtree(mail_dir, ignore_errors=True)
     mail_dir.mkdir()
     media_dir = log_dir / f"live-server-media-{port}"  # uploads, away from var/media
     shutil.rmtree(media_dir, ignore_errors=True)
-    env = {
+    full_env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": url_of_test_database(),
@@ -110,14 +114,19 @@ def start_live_server() -> LiveServer:
         "EMAIL_DELIVERY_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(mail_dir),
         "STRATA_MEDIA_ROOT": str(media_dir),
+        **(env or {}),
     }
+    if config_file is None:
+        options = ["--workers", "2", "--access-logfile", "-"]
+    else:
+        options = ["--config", config_file]
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [
-                sys.executable, "-m", "gunicorn", "config.wsgi:application",
-                "--bind", f"127.0.0.1:{port}", "--workers", "2", "--access-logfile", "-",
+                sys.executable, "-m", "gunicorn", *options, "--bind", f"127.0.0.1:{port}",
+                "config.wsgi:application",
             ],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
     server = LiveServer(
         process=process, port=port, log_path=log_path, mail_dir=mail_dir, media_dir=media_dir

@@ -1,0 +1,57 @@
+"""Gunicorn in the container: `gunicorn --config config/gunicorn.py config.wsgi:application`.
+
+Sizes come from the environment so the Helm chart can set them per deployment. Strata writes
+its own line per request (tenants.observability), so gunicorn's access log is off and its own
+messages are JSON lines like everything else.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise SystemExit(f"{name}={value!r} is not a whole number") from None
+
+
+bind = f"0.0.0.0:{_int('PORT', 8000)}"
+# Processes, each with a few threads: requests mostly wait on PostgreSQL and Redis.
+workers = _int("WEB_CONCURRENCY", 2)
+threads = _int("GUNICORN_THREADS", 4)
+worker_class = "gthread"
+# A request that takes longer than this is killed; Kubernetes sends SIGTERM, then waits
+# graceful_timeout for requests in flight (the pod's grace period is longer still).
+timeout = _int("GUNICORN_TIMEOUT", 30)
+graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 25)
+keepalive = 5
+# Recycle processes now and then, so slow leaks (and PostgreSQL catalog caches held by pooled
+# connections) cannot grow without bound; the jitter keeps them from restarting together.
+max_requests = _int("GUNICORN_MAX_REQUESTS", 2000)
+max_requests_jitter = max_requests // 10
+# The root file system is read-only in the container; heartbeat files go to shared memory.
+_shm = Path("/dev/shm")  # noqa: S108  (a tmpfs in every container, not a shared temp dir)
+worker_tmp_dir = str(_shm) if _shm.is_dir() else None
+# The ingress terminates TLS and says so in X-Forwarded-Proto (SECURE_PROXY_SSL_HEADER).
+forwarded_allow_ips = "*"
+# gunicorn's control socket would be made under $HOME, on the read-only root file system; the
+# orchestrator restarts and scales pods, nobody runs gunicornc inside one.
+control_socket_disable = True
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "tenants.observability.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "loggers": {
+        "gunicorn.error": {"handlers": ["console"], "level": loglevel.upper(), "propagate": False}
+    },
+}
