@@ -79,6 +79,7 @@ app.kubernetes.io/component: {{ . }}
 {{- $_ := set $data "AWS_STORAGE_BUCKET_NAME" $c.s3.bucket }}
 {{- with $c.s3.endpointUrl }}{{ $_ := set $data "AWS_S3_ENDPOINT_URL" . }}{{ end }}
 {{- with $c.s3.region }}{{ $_ := set $data "AWS_S3_REGION_NAME" . }}{{ end }}
+{{- with $c.s3.addressingStyle }}{{ $_ := set $data "AWS_S3_ADDRESSING_STYLE" . }}{{ end }}
 {{- else }}
 {{- /* The image's own media directory is read-only; /tmp is the only place left. */}}
 {{- $_ := set $data "STRATA_MEDIA_ROOT" "/tmp/media" }}
