@@ -204,7 +204,13 @@ def _run(schemas: list[str], workers: int) -> Iterator[SchemaResult]:
             yield migrate_schema(schema)
         return
     # Forked workers must not inherit an open database socket: close ours, each opens its own.
-    connections.close_all()
+    # With Django's pool (production), closing only returns a connection to the pool, whose
+    # sockets every child would then share: the pool itself goes too.
+    for connection in connections.all(initialized_only=True):
+        connection.close()
+        close_pool = getattr(connection, "close_pool", None)
+        if close_pool is not None:
+            close_pool()
     context = multiprocessing.get_context("fork")
     with context.Pool(processes=workers) as pool:
         yield from pool.imap_unordered(migrate_schema, schemas, chunksize=4)

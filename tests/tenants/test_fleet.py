@@ -117,8 +117,11 @@ def committed_fleet(django_db_blocker: DjangoDbBlocker) -> Iterator[list[str]]:
             schema_drop(name)
 
 
+# Pooled: production's settings (the migration Job), where each worker must get a pool of its
+# own rather than share the sockets of the one it was forked from.
+@pytest.mark.parametrize("pooled", [False, True], ids=["plain connections", "psycopg pool"])
 def test_the_command_migrates_in_worker_processes_and_fails_with_the_broken_schema(
-    committed_fleet: list[str], django_db_blocker: DjangoDbBlocker
+    committed_fleet: list[str], django_db_blocker: DjangoDbBlocker, pooled: bool
 ) -> None:
     command = [sys.executable, "manage.py", "migrate_fleet", "--workers", "2", "--skip-pool"]
     for name in committed_fleet:
@@ -127,7 +130,7 @@ def test_the_command_migrates_in_worker_processes_and_fails_with_the_broken_sche
     run = subprocess.run(
         command,
         cwd=ROOT,
-        env=celery_env(),
+        env=celery_env(DATABASE_POOL=str(pooled).lower()),
         capture_output=True,
         text=True,
         timeout=120,
