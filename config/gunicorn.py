@@ -26,8 +26,9 @@ bind = f"0.0.0.0:{_int('PORT', 8000)}"
 workers = _int("WEB_CONCURRENCY", 2)
 threads = _int("GUNICORN_THREADS", 4)
 worker_class = "gthread"
-# A request that takes longer than this is killed; Kubernetes sends SIGTERM, then waits
-# graceful_timeout for requests in flight (the pod's grace period is longer still).
+# A process whose heartbeat stops for this long is replaced (with threads this catches a hung
+# process, not one slow request). On SIGTERM, requests in flight get graceful_timeout to finish
+# (the pod's grace period is longer still).
 timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 25)
 keepalive = 5

@@ -45,6 +45,10 @@ def sentry_init(
         environment=environment,
         traces_sample_rate=traces_sample_rate,
         # The SDK's defaults send no email addresses, IPs or cookies; ids find the person.
+        # Frames' local variables and request bodies may hold what a person typed (passwords,
+        # an API key being checked): neither is sent.
+        include_local_variables=False,
+        max_request_body_size="never",
         integrations=[
             DjangoIntegration(),
             CeleryIntegration(),

@@ -304,7 +304,7 @@ def _log_retry(sender: Task[Any, Any], request: Any, reason: Any, **kwargs: Any)
         request.id,
         schema,
         reason,
-        extra={"task_id": request.id, "tenant": schema},
+        extra={"task_id": request.id, "tenant_schema": schema},
     )
 
 
@@ -325,7 +325,7 @@ def _record_failure(
         task_id,
         schema or "an unknown schema",
         exception,
-        extra={"task_id": task_id, "tenant": schema, "origin": origin},
+        extra={"task_id": task_id, "tenant_schema": schema, "origin_schema": origin},
     )
     with schema_context(PUBLIC):
         TaskFailure.objects.create(

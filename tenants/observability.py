@@ -31,6 +31,10 @@ REQUEST_ID_HEADER = "X-Request-ID"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
 # Probes hit these every few seconds: a line for each would drown the rest. Failures are logged.
 _QUIET_PATHS = frozenset({"/healthz", "/readyz"})
+# URL parts that are credentials (invitation tokens, password-reset and email-confirmation keys):
+# a log line shows where they were, never what they were.
+_SECRET_URL_KWARGS = frozenset({"token", "key", "uidb36", "uidb64"})
+REDACTED = "[redacted]"
 
 _fields: ContextVar[Mapping[str, Any]] = ContextVar(
     "strata_log_fields", default=MappingProxyType({})
@@ -118,21 +122,36 @@ class RequestLogMiddleware:
             response[REQUEST_ID_HEADER] = request_id
             if request.path not in _QUIET_PATHS or response.status_code >= 400:
                 user_id = log_fields().get("user_id", _resolved_user_id(request))
+                path = loggable_path(request)
                 request_logger.log(
                     logging.WARNING if response.status_code >= 500 else logging.INFO,
                     "%s %s %s",
                     request.method,
-                    request.path,
+                    path,
                     response.status_code,
                     extra={
+                        # As sent, before validation: what a 400 for a foreign host needs.
+                        "host": request.META.get("HTTP_HOST", "")[:255],
                         "method": request.method,
-                        "path": request.path,
+                        "path": path,
                         "status": response.status_code,
                         "duration_ms": duration_ms,
                         "user_id": user_id,
                     },
                 )
         return response
+
+
+def loggable_path(request: HttpRequest) -> str:
+    """The request's path with the credentials in it (tokens, keys) replaced."""
+    path = request.path
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return path
+    for name, value in match.kwargs.items():
+        if name in _SECRET_URL_KWARGS and isinstance(value, str) and value:
+            path = path.replace(value, REDACTED)
+    return path
 
 
 def _resolved_user_id(request: HttpRequest) -> int | None:

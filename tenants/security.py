@@ -11,6 +11,7 @@ from django.middleware.csrf import CsrfViewMiddleware
 
 from tenants import routing
 from tenants.hosts import split_host
+from tenants.models import Tenant
 
 CSP_HEADER = "Content-Security-Policy"
 
@@ -38,9 +39,9 @@ class TenantCsrfViewMiddleware(CsrfViewMiddleware):
     """Django's CSRF protection, with verified custom domains among the trusted origins.
 
     CSRF_TRUSTED_ORIGINS names the apex and its subdomains; custom domains are known only at run
-    time, so an HTTPS origin whose host routes to a workspace (the routing cache answers, as for
-    Host validation) is trusted as well. The CSRF token is still required: cookies are host-only,
-    so a page on another host cannot read it.
+    time, so on a workspace's host an origin whose host is one of that workspace's verified
+    domains (the routing cache answers, as for Host validation) is trusted as well. The CSRF
+    token is still required: cookies are host-only, so a page on another host cannot read it.
     """
 
     # Django's own check of the Origin header (stable since 4.0, not in the type stubs).
@@ -55,5 +56,10 @@ class TenantCsrfViewMiddleware(CsrfViewMiddleware):
             f".{settings.STRATA_BASE_DOMAIN}"
         ):
             return False  # the apex's own names are trusted (or not) by CSRF_TRUSTED_ORIGINS
+        # Only the workspace's own domains: another workspace's verified domain is a site its
+        # owner controls, not this workspace's.
+        own = getattr(request, "tenant", None)
         target = routing.resolve(hostname)
-        return target is not None and not isinstance(target, routing.Redirect)
+        return (
+            own is not None and isinstance(target, Tenant) and target.schema_name == own.schema_name
+        )

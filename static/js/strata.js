@@ -3,6 +3,7 @@
 //   <form data-confirm="Delete this?">     asks before it is sent
 //   <select data-autosubmit>               sends its form when changed
 //   <button data-copy="element-id">        copies that element's text
+//   <a href="/" data-back>                 goes back in history (the href without script)
 (function () {
   "use strict";
   document.addEventListener("submit", function (event) {
@@ -20,6 +21,12 @@
     }
   });
   document.addEventListener("click", function (event) {
+    var back = event.target instanceof Element ? event.target.closest("[data-back]") : null;
+    if (back && window.history.length > 1) {
+      event.preventDefault();
+      window.history.back();
+      return;
+    }
     var button = event.target instanceof Element ? event.target.closest("[data-copy]") : null;
     if (!button) {
       return;

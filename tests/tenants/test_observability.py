@@ -62,6 +62,7 @@ def test_a_tenant_page_logs_one_line_with_request_id_tenant_user_status_and_dura
     assert line["tenant"] == "acme"
     assert line["tenant_schema"] == tenant.schema_name
     assert line["user_id"] == member.pk
+    assert line["host"] == primary_host_for_slug(tenant.slug)
     assert (line["method"], line["path"], line["status"]) == ("GET", "/projects/", 200)
     assert isinstance(line["duration_ms"], float)
     assert line["duration_ms"] > 0
@@ -99,6 +100,28 @@ def test_an_outsiders_refused_request_is_logged_with_who_asked_and_no_data(
     assert response.status_code == 403
     [line] = _request_lines(json_lines())
     assert (line["tenant"], line["user_id"], line["status"]) == ("acme", outsider.pk, 403)
+
+
+def test_a_token_in_the_url_is_logged_as_redacted_never_as_itself(
+    client_on: ClientFactory, tenant: Tenant, json_lines: Lines
+) -> None:
+    token = "invitation-token-that-is-a-credential"
+
+    client_on(tenant).get(f"/invitations/{token}/")
+
+    [line] = _request_lines(json_lines())
+    assert line["path"] == "/invitations/[redacted]/"
+    assert line["message"].startswith("GET /invitations/[redacted]/ ")
+    assert token not in json.dumps(line)
+
+
+def test_a_foreign_host_is_logged_with_the_host_it_asked_for(db: None, json_lines: Lines) -> None:
+    response = Client(HTTP_HOST="evil.example").get("/")
+
+    assert response.status_code == 400
+    [line] = _request_lines(json_lines())
+    assert (line["host"], line["status"]) == ("evil.example", 400)
+    assert "tenant" not in line
 
 
 def test_the_apex_logs_without_a_tenant(client_on: ClientFactory, json_lines: Lines) -> None:

@@ -55,7 +55,13 @@ def test_no_template_needs_an_inline_script_or_style_element(
 
 
 @pytest.fixture
-def custom_domain(tenant: Tenant) -> str:
+def custom_domain(tenant: Tenant, other_tenant: Tenant) -> str:
+    Domain.objects.create(
+        domain="tasks.globex.test",
+        tenant=other_tenant,
+        is_primary=False,
+        verified_at=timezone.now(),
+    )
     Domain.objects.create(
         domain="tasks.acme-corp.test", tenant=tenant, is_primary=False, verified_at=timezone.now()
     )
@@ -84,6 +90,7 @@ def _sign_in_with_origin(tenant: Tenant, user: User, origin: str) -> int:
         ("http://acme.localhost", True),  # the request's own host
         ("http://tasks.acme-corp.test", True),  # a verified custom domain
         ("http://pending.acme-corp.test", False),  # not verified yet
+        ("http://tasks.globex.test", False),  # another workspace's verified domain
         ("https://tasks.acme-corp.test", False),  # another scheme is another origin
         ("http://evil.example", False),
         ("null", False),
