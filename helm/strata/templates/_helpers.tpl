@@ -53,14 +53,14 @@ app.kubernetes.io/component: {{ . }}
 {{- $data := dict
   "DJANGO_SETTINGS_MODULE" "config.settings.prod"
   "STRATA_BASE_DOMAIN" .Values.baseDomain
-  "STRATA_TRUSTED_PROXY_COUNT" (toString $c.trustedProxyCount)
+  "STRATA_TRUSTED_PROXY_COUNT" (toString (int64 $c.trustedProxyCount))
   "LOG_LEVEL" $c.logLevel
-  "DATABASE_POOL_MIN_SIZE" (toString $c.databasePool.minSize)
-  "DATABASE_POOL_MAX_SIZE" (toString $c.databasePool.maxSize)
-  "DATABASE_POOL_MAX_LIFETIME" (toString $c.databasePool.maxLifetime)
+  "DATABASE_POOL_MIN_SIZE" (toString (int64 $c.databasePool.minSize))
+  "DATABASE_POOL_MAX_SIZE" (toString (int64 $c.databasePool.maxSize))
+  "DATABASE_POOL_MAX_LIFETIME" (toString (int64 $c.databasePool.maxLifetime))
   "SENTRY_TRACES_SAMPLE_RATE" (toString $c.sentry.tracesSampleRate)
-  "WEB_CONCURRENCY" (toString .Values.web.concurrency)
-  "GUNICORN_THREADS" (toString .Values.web.threads)
+  "WEB_CONCURRENCY" (toString (int64 .Values.web.concurrency))
+  "GUNICORN_THREADS" (toString (int64 .Values.web.threads))
   "CELERY_BEAT_SCHEDULE_FILENAME" $c.celeryBeatScheduleFilename
 }}
 {{- with $c.allowedHosts }}
