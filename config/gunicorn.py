@@ -7,34 +7,24 @@ messages are JSON lines like everything else.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
+from config.env import env_int, env_str
 
-def _int(name: str, default: int) -> int:
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise SystemExit(f"{name}={value!r} is not a whole number") from None
-
-
-bind = f"0.0.0.0:{_int('PORT', 8000)}"
+bind = f"0.0.0.0:{env_int('PORT', 8000)}"
 # Processes, each with a few threads: requests mostly wait on PostgreSQL and Redis.
-workers = _int("WEB_CONCURRENCY", 2)
-threads = _int("GUNICORN_THREADS", 4)
+workers = env_int("WEB_CONCURRENCY", 2, minimum=1)
+threads = env_int("GUNICORN_THREADS", 4, minimum=1)
 worker_class = "gthread"
 # A process whose heartbeat stops for this long is replaced (with threads this catches a hung
 # process, not one slow request). On SIGTERM, requests in flight get graceful_timeout to finish
 # (the pod's grace period is longer still).
-timeout = _int("GUNICORN_TIMEOUT", 30)
-graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 25)
+timeout = env_int("GUNICORN_TIMEOUT", 30)
+graceful_timeout = env_int("GUNICORN_GRACEFUL_TIMEOUT", 25)
 keepalive = 5
 # Recycle processes now and then, so slow leaks (and PostgreSQL catalog caches held by pooled
 # connections) cannot grow without bound; the jitter keeps them from restarting together.
-max_requests = _int("GUNICORN_MAX_REQUESTS", 2000)
+max_requests = env_int("GUNICORN_MAX_REQUESTS", 2000)
 max_requests_jitter = max_requests // 10
 # The root file system is read-only in the container; heartbeat files go to shared memory.
 _shm = Path("/dev/shm")  # noqa: S108  (a tmpfs in every container, not a shared temp dir)
@@ -46,7 +36,7 @@ forwarded_allow_ips = "*"
 control_socket_disable = True
 accesslog = None
 errorlog = "-"
-loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+loglevel = env_str("LOG_LEVEL", default="info").lower()
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,

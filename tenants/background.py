@@ -268,17 +268,18 @@ def _open_log_context(task_id: str, task: Task[Any, Any], **kwargs: Any) -> None
 
 
 @task_postrun.connect(dispatch_uid="strata-task-leave-schema")
-def _leave_schema(task: Task[Any, Any], state: str | None = None, **kwargs: Any) -> None:
+def _leave_schema(task: Task[Any, Any], **kwargs: Any) -> None:
     previous = getattr(task.request, "strata_previous", None)
     if previous is not None:
         tenant_connection().set_tenant(previous)
     else:
         tenant_connection().set_schema_to_public()
-    _close_log_context(task, state or "UNKNOWN")
 
 
-def _close_log_context(task: Task[Any, Any], state: str) -> None:
+@task_postrun.connect(dispatch_uid="strata-task-log-line")
+def _close_log_context(task: Task[Any, Any], state: str | None = None, **kwargs: Any) -> None:
     """One line per task run, like a request's: its state and how long it took."""
+    state = state or "UNKNOWN"
     request: Any = task.request
     token = getattr(request, _LOG_CONTEXT_ATTR, None)
     started: float | None = getattr(request, _LOG_STARTED, None)

@@ -19,10 +19,13 @@ from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from datetime import UTC, datetime
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import empty
+
+if TYPE_CHECKING:
+    from tenants.models import Tenant
 
 request_logger = logging.getLogger("strata.request")
 
@@ -70,7 +73,7 @@ def log_context(**fields: Any) -> Iterator[None]:
         close_context(token)
 
 
-def bind_tenant(tenant: Any) -> None:
+def bind_tenant(tenant: Tenant) -> None:
     bind(tenant=tenant.slug, tenant_schema=tenant.schema_name)
 
 

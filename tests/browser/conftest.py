@@ -8,7 +8,7 @@ from typing import TypeVar
 
 import pytest
 from django.db import connections
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
 from pytest_django import DjangoDbBlocker
 
 from tests.conftest import PASSWORD
@@ -49,14 +49,12 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
     it refused (Chromium reports each refusal on the console) fails the test."""
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     refused: list[str] = []
-    context.on(
-        "console",
-        lambda message: (
+
+    def note_refusal(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
             refused.append(f"{message.location.get('url', '')}: {message.text}")
-            if "Content Security Policy" in message.text
-            else None
-        ),
-    )
+
+    context.on("console", note_refusal)
     yield context
     context.close()
     assert refused == [], "the Content-Security-Policy refused:\n" + "\n".join(refused)

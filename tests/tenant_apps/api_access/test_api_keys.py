@@ -5,7 +5,7 @@ or is revoked."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -27,13 +27,15 @@ PAGE = "/settings/api-keys/"
 KEY = re.compile(r"strata_[a-z0-9]{10}_[A-Za-z0-9_-]{43}")
 
 
-def _issue(tenant: Tenant, owner: User, scope: str = Scope.READ, **kwargs: object) -> IssuedKey:
+def _issue(
+    tenant: Tenant, owner: User, scope: str = Scope.READ, expires_at: datetime | None = None
+) -> IssuedKey:
     with tenant_context(tenant):
         return api_key_create(
             tenant=tenant,
             name=f"{scope} script",
             scope=scope,
-            expires_at=kwargs.get("expires_at"),  # type: ignore[arg-type]
+            expires_at=expires_at,
             actor=owner,
         )
 

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Iterator
+from typing import cast
 
 import pytest
+from django.http import StreamingHttpResponse
 
 from shared_apps.accounts.models import User
 from tenant_apps.projects.models import Project
@@ -73,7 +76,10 @@ def test_a_read_only_workspace_still_exports_its_data(
     refused = client.post("/projects/new/", {"name": "Web", "key": "WEB"})
 
     assert exported.status_code == 200
-    archive = zipfile.ZipFile(io.BytesIO(b"".join(exported.streaming_content)))  # type: ignore[attr-defined]
+    streamed = cast(StreamingHttpResponse, exported)
+    archive = zipfile.ZipFile(
+        io.BytesIO(b"".join(cast(Iterator[bytes], streamed.streaming_content)))
+    )
     assert "manifest.json" in archive.namelist()
     assert refused.status_code == 402
     assert "This workspace is read-only" in refused.content.decode()
