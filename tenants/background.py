@@ -41,6 +41,7 @@ from django.conf import settings
 from django.db import OperationalError, transaction
 from django.utils import timezone
 
+from tenants.connections import note_schema_served
 from tenants.context import schema_context, tenant_connection
 from tenants.observability import bind_tenant, close_context, log_fields, open_context
 
@@ -269,6 +270,7 @@ def _open_log_context(task_id: str, task: Task[Any, Any], **kwargs: Any) -> None
 
 @task_postrun.connect(dispatch_uid="strata-task-leave-schema")
 def _leave_schema(task: Task[Any, Any], **kwargs: Any) -> None:
+    note_schema_served(tenant_connection())
     previous = getattr(task.request, "strata_previous", None)
     if previous is not None:
         tenant_connection().set_tenant(previous)

@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.urls import set_urlconf
 
 from tenants import routing
+from tenants.connections import note_schema_served
 from tenants.context import tenant_connection
 from tenants.hosts import public_hosts, split_host, tenant_site_url
 from tenants.models import Tenant, TenantStatus
@@ -76,7 +77,8 @@ class TenantRoutingMiddleware:
     is a 404 that names no tenant. Every request selects its schema afresh (set_tenant or
     set_schema_to_public), which also makes the connection forget the search_path an earlier
     request left on it: the first query of this request sets it again (TENANT_LIMIT_SET_CALLS),
-    a view with no query sets none. Every request ends back on public.
+    a view with no query sets none. Every request ends back on public, and counts towards its
+    connection's budget of schemas (tenants.connections).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -114,6 +116,7 @@ class TenantRoutingMiddleware:
             connection.set_tenant(tenant)
             return self.get_response(request)
         finally:
+            note_schema_served(connection)
             connection.set_schema_to_public()
 
     def _inactive(self, request: RoutedRequest, tenant: Tenant) -> HttpResponse:

@@ -163,6 +163,11 @@ DATABASES = {
 }
 if env_bool("DATABASE_POOL", default=False):
     use_connection_pool(DATABASES["default"])
+# A connection is retired once it has served this many tenant schemas: PostgreSQL keeps every
+# visited table's catalog entries for the connection's life (tenants.connections). 0: never.
+STRATA_DB_SCHEMAS_PER_CONNECTION = env_int(
+    "DATABASE_SCHEMAS_PER_CONNECTION", default=500, minimum=0
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and sessions ----------------------------------------------------------------------
