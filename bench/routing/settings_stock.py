@@ -11,6 +11,12 @@ from bench.routing import settings_common as common
 from bench.routing.settings_common import *  # noqa: F403 - what every variant shares
 from config.settings import base as strata
 
+# Strata's apps read their own settings (plans, billing, pool, routing) wherever they run: take
+# every one of them from Strata's base settings; what a variant changes is set below.
+globals().update(
+    {name: getattr(strata, name) for name in dir(strata) if name.startswith(("STRATA_", "STRIPE_"))}
+)
+
 TENANT_MODEL = strata.TENANT_MODEL
 TENANT_DOMAIN_MODEL = strata.TENANT_DOMAIN_MODEL
 AUTH_USER_MODEL = strata.AUTH_USER_MODEL

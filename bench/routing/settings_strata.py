@@ -13,6 +13,12 @@ from bench.routing import settings_common as common
 from bench.routing.settings_common import *  # noqa: F403 - what every variant shares
 from config.settings import base as strata
 
+# Strata's apps read their own settings (plans, billing, pool, routing) wherever they run: take
+# every one of them from Strata's base settings; what a variant changes is set below.
+globals().update(
+    {name: getattr(strata, name) for name in dir(strata) if name.startswith(("STRATA_", "STRIPE_"))}
+)
+
 TENANT_MODEL = strata.TENANT_MODEL
 TENANT_DOMAIN_MODEL = strata.TENANT_DOMAIN_MODEL
 AUTH_USER_MODEL = strata.AUTH_USER_MODEL
@@ -28,7 +34,7 @@ STRATA_BASE_DOMAIN = strata.STRATA_BASE_DOMAIN
 STRATA_ROUTING_LOCAL_TTL = strata.STRATA_ROUTING_LOCAL_TTL
 STRATA_ROUTING_SHARED_TTL = strata.STRATA_ROUTING_SHARED_TTL
 STRATA_ROUTING_UNKNOWN_TTL = strata.STRATA_ROUTING_UNKNOWN_TTL
-STRATA_POOL_SIZE = 0  # the one tenant comes from the blueprint; no refill task
+STRATA_POOL_SIZE = 0  # tenants come from the blueprint; no refill task
 CACHES = strata.CACHES
 
 DATABASES: dict[str, dict[str, Any]] = {

@@ -166,7 +166,7 @@ if env_bool("DATABASE_POOL", default=False):
 # A connection is retired once it has served this many tenant schemas: PostgreSQL keeps every
 # visited table's catalog entries for the connection's life (tenants.connections). 0: never.
 STRATA_DB_SCHEMAS_PER_CONNECTION = env_int(
-    "DATABASE_SCHEMAS_PER_CONNECTION", default=500, minimum=0
+    "DATABASE_SCHEMAS_PER_CONNECTION", default=200, minimum=0
 )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

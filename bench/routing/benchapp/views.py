@@ -21,3 +21,20 @@ class ItemList(generics.ListAPIView[Item]):
 
     def get_queryset(self) -> QuerySet[Item]:
         return Item.objects.order_by("id")
+
+
+def workspace(request: HttpRequest) -> JsonResponse:
+    """What a workspace page reads from its tenant's own tables (bench/scale): the projects, the
+    latest tasks with their project, assignee and labels. Only the tenant variants serve it."""
+    from tenant_apps.projects.models import Project, Task  # not installed in the plain variant
+
+    tasks = Task.objects.select_related("project", "assignee").prefetch_related("labels")
+    latest = [
+        {
+            "ref": f"{task.project.key}-{task.number}",
+            "assignee": task.assignee_id,
+            "labels": [label.name for label in task.labels.all()],
+        }
+        for task in tasks.order_by("-id")[:10]
+    ]
+    return JsonResponse({"projects": Project.objects.count(), "latest": latest})
