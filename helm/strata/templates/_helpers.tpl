@@ -58,6 +58,7 @@ app.kubernetes.io/component: {{ . }}
   "DATABASE_POOL_MIN_SIZE" (toString (int64 $c.databasePool.minSize))
   "DATABASE_POOL_MAX_SIZE" (toString (int64 $c.databasePool.maxSize))
   "DATABASE_POOL_MAX_LIFETIME" (toString (int64 $c.databasePool.maxLifetime))
+  "DATABASE_SCHEMAS_PER_CONNECTION" (toString (int64 $c.databasePool.schemasPerConnection))
   "SENTRY_TRACES_SAMPLE_RATE" (toString $c.sentry.tracesSampleRate)
   "WEB_CONCURRENCY" (toString (int64 .Values.web.concurrency))
   "GUNICORN_THREADS" (toString (int64 .Values.web.threads))
