@@ -148,6 +148,16 @@ class TenantAPIView(APIView):
     def get_permissions(self) -> list[BasePermission]:
         return [IsTenantMember()]
 
+    def perform_authentication(self, request: Request) -> None:
+        # A throttle that knows the workspace's budget is spent for now refuses first, before
+        # the credentials cost a query: a client far past its limit then costs the server
+        # little more than its 429 (tenant_apps.api_access.throttling).
+        for throttle in self.get_throttles():
+            refuse_if_spent = getattr(throttle, "refuse_if_spent", None)
+            if refuse_if_spent is not None:
+                refuse_if_spent(request)
+        super().perform_authentication(request)
+
 
 FAIL_CLOSED_BASES: tuple[type, ...] = (TenantView, TenantAPIView)
 

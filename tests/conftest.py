@@ -22,6 +22,7 @@ from pytest_django import DjangoDbBlocker, Settings
 
 from shared_apps.accounts.models import User
 from shared_apps.accounts.services import user_email_mark_verified
+from tenant_apps.api_access.throttling import spent_budgets
 from tenant_apps.audit.models import AuditEntry
 from tenants import routing
 from tenants.context import schema_context, tenant_context
@@ -126,11 +127,14 @@ def world(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> World:
 
 @pytest.fixture(autouse=True)
 def _isolated_caches() -> Iterator[None]:
-    """Each test starts with empty caches: no route or session survives from another test."""
+    """Each test starts with empty caches: no route, session or spent API budget survives from
+    another test."""
     routing.clear_local()
+    spent_budgets.forget()
     get_redis_connection("default").flushdb()
     yield
     routing.clear_local()
+    spent_budgets.forget()
 
 
 @pytest.fixture(autouse=True)
