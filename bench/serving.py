@@ -17,7 +17,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +37,7 @@ class Sample:
     requests: int
     seconds: float
     p50_ms: float
+    p95_ms: float
     p99_ms: float
 
     @property
@@ -212,8 +213,10 @@ def load(
     seconds: int,
     connections: int,
     threads: int,
+    script_args: Sequence[str] = (),
 ) -> Sample:
-    """wrk at fixed concurrency for `seconds`; BenchError unless every response was a 200."""
+    """wrk at fixed concurrency for `seconds`; BenchError unless every response was a 200.
+    `script_args` go to the wrk script (a hosts file and a path: one host after another)."""
     header_args = [
         arg for name, value in headers.items() for arg in ("--header", f"{name}: {value}")
     ]
@@ -232,6 +235,7 @@ def load(
             str(WRK_SCRIPT),
             *header_args,
             f"http://127.0.0.1:{server.port}{path}",
+            *(["--", *script_args] if script_args else []),
         ],
         timeout=seconds + 30,
     )
@@ -251,5 +255,6 @@ def load(
         requests=fields["requests"],
         seconds=fields["duration_us"] / 1e6,
         p50_ms=fields["p50_us"] / 1e3,
+        p95_ms=fields["p95_us"] / 1e3,
         p99_ms=fields["p99_us"] / 1e3,
     )

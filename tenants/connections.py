@@ -37,10 +37,25 @@ def schemas_served(raw_connection: Any) -> int:
     return len(_served.get(raw_connection, ()))
 
 
+def note_schema(schema: str, connection: BaseDatabaseWrapper | None = None) -> None:
+    """Count `schema` against the budget of the connection that just worked in it without
+    choosing it as the tenant (a schema created from the blueprint: every table it made is in
+    the backend's caches too). The next end of a request or task retires the connection if
+    that spent its budget."""
+    connection = connection or tenant_connection()
+    raw = connection.connection
+    if raw is None or schema == "public":
+        return
+    served = _served.get(raw)
+    if served is None:
+        served = _served[raw] = set()
+    served.add(schema)
+
+
 def note_schema_served(connection: BaseDatabaseWrapper | None = None) -> bool:
     """Count the schema this connection's search_path was set to for the work that just ended
-    (a request or a task); retire the connection if that reaches its budget. Call it before the
-    connection goes back to the pool. True when the connection was retired.
+    (a request or a task), and retire the connection if it has now served its budget of
+    schemas. Call it before the connection goes back to the pool. True when it was retired.
 
     Nothing is counted when the work sent no query (no server connection, or no search_path
     set since the schema was chosen) or stayed on public.
@@ -48,13 +63,12 @@ def note_schema_served(connection: BaseDatabaseWrapper | None = None) -> bool:
     budget: int = settings.STRATA_DB_SCHEMAS_PER_CONNECTION
     connection = connection or tenant_connection()
     raw = connection.connection
-    schemas = getattr(connection, "search_path_set_schemas", None)
-    if not budget or raw is None or not schemas or schemas[0] == "public":
+    if not budget or raw is None:
         return False
-    served = _served.get(raw)
-    if served is None:
-        served = _served[raw] = set()
-    served.add(schemas[0])
+    schemas = getattr(connection, "search_path_set_schemas", None)
+    if schemas:
+        note_schema(schemas[0], connection)
+    served = _served.get(raw, set())
     if len(served) < budget or connection.in_atomic_block:
         # Inside a transaction (never a request's or a task's own here): the next one retires it.
         return False

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.migrations.loader import MigrationLoader
 from psycopg import sql
 
+from tenants.connections import note_schema
 from tenants.context import tenant_connection
 
 TEMPLATE_SCHEMA = "strata_template"
@@ -265,6 +266,8 @@ def blueprint_replay(blueprint: Blueprint, schema: str) -> None:
         cursor.execute("SET LOCAL search_path = public")
     # The connection's idea of its schema must match what PostgreSQL now has.
     connection.set_schema_to_public()
+    # Its backend now caches the new schema's tables: that counts against its budget.
+    note_schema(schema, connection)
 
 
 # --- Structure, for comparisons ----------------------------------------------------------------

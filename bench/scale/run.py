@@ -54,7 +54,7 @@ from bench.common import (  # noqa: E402
     tail,
     write_section,
 )
-from bench.serving import GunicornServer, ensure_wrk  # noqa: E402
+from bench.serving import GunicornServer, Sample, ensure_wrk  # noqa: E402
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/9"
 PLAIN_DATABASE = "strata_bench_scale_plain"
@@ -74,9 +74,6 @@ SCHEMA_BUDGET = 200
 TARGET_P95_RATIO = 1.20  # routing at 10,000 tenants against 10, p95
 TARGET_RSS_RATIO = 1.20
 _OWN_VARIABLES = common.OWN_VARIABLES
-_RESULT = re.compile(r"^BENCH-RESULT (.*)$", re.MULTILINE)
-_FAILURES = ("non200", "connect", "read", "write", "timeout", "status")
-WRK_SCRIPT = ROOT / "bench" / "scale" / "hosts.lua"
 
 
 @dataclass(frozen=True)
@@ -115,19 +112,6 @@ class Config:
     checkpoints: tuple[int, ...]
     wrk: str
     work: Path
-
-
-@dataclass(frozen=True)
-class Sample:
-    requests: int
-    seconds: float
-    p50_ms: float
-    p95_ms: float
-    p99_ms: float
-
-    @property
-    def rps(self) -> float:
-        return self.requests / self.seconds
 
 
 @dataclass
@@ -309,30 +293,16 @@ def serving(
 def load(
     config: Config, server: Server, path: str, hosts: Path, *, seconds: int, connections: int
 ) -> Sample:
-    output = run(
-        [
-            config.wrk, "--threads", "1", "--connections", str(connections),
-            "--duration", f"{seconds}s", "--timeout", "5s", "--script", str(WRK_SCRIPT),
-            f"http://127.0.0.1:{server.port}{path}", "--", str(hosts), path,
-        ],
-        timeout=seconds + 60,
-    )  # fmt: skip
-    match = _RESULT.search(output)
-    if match is None:
-        raise BenchError(f"wrk printed no result line:\n{output}")
-    fields = {key: int(value) for key, value in (pair.split("=") for pair in match[1].split())}
-    if (
-        any(fields[name] for name in _FAILURES)
-        or fields["ok"] != fields["requests"]
-        or not (fields["requests"])
-    ):
-        raise BenchError(f"{server.key} {path}: not every response was a 200: {fields}")
-    return Sample(
-        requests=fields["requests"],
-        seconds=fields["duration_us"] / 1e6,
-        p50_ms=fields["p50_us"] / 1e3,
-        p95_ms=fields["p95_us"] / 1e3,
-        p99_ms=fields["p99_us"] / 1e3,
+    """wrk for `seconds`, each request to the next host of `hosts`; every response a 200."""
+    return shared.load(
+        config.wrk,
+        server,
+        path,
+        {},
+        seconds=seconds,
+        connections=connections,
+        threads=1,
+        script_args=(str(hosts), path),
     )
 
 

@@ -16,8 +16,9 @@ from django.db.utils import load_backend
 from pytest_django import Settings
 
 from shared_apps.accounts.models import User
-from tenants.connections import note_schema_served, schemas_served
-from tenants.models import Tenant
+from tenants.connections import _served, note_schema_served, schemas_served
+from tenants.models import SpareSchema, Tenant
+from tenants.pool import pool_refill
 from tenants.tasks import tenant_canary
 from tests.conftest import ClientFactory
 from tests.tenants.test_background import _run_as_a_worker_would, _token
@@ -127,6 +128,8 @@ def test_never_inside_a_transaction(
 ) -> None:
     """The test's own connection is inside its transaction: counted, never closed under it."""
     wrapper = connection
+    _backend_pid(wrapper)
+    _served.pop(wrapper.connection, None)  # forget the session's set-up
     for each in (tenant, other_tenant, tenant):
         wrapper.set_tenant(each)  # type: ignore[attr-defined]
         pid = _backend_pid(wrapper)
@@ -138,6 +141,8 @@ def test_never_inside_a_transaction(
 def test_every_tenant_request_counts_towards_its_connection(
     client_on: ClientFactory, both: User, tenant: Tenant, other_tenant: Tenant
 ) -> None:
+    _backend_pid(connection)
+    _served.pop(connection.connection, None)  # forget the session's set-up
     for each in (tenant, other_tenant):
         assert client_on(each, both).get("/").status_code == 200
     client_on(None).get("/")  # the apex: public, not counted
@@ -146,7 +151,22 @@ def test_every_tenant_request_counts_towards_its_connection(
 
 
 def test_every_task_counts_towards_its_connection(tenant: Tenant, other_tenant: Tenant) -> None:
+    _backend_pid(connection)
+    _served.pop(connection.connection, None)  # forget the session's set-up
     for each in (tenant, other_tenant):
         _run_as_a_worker_would(tenant_canary, each.schema_name, _token())
 
     assert schemas_served(connection.connection) == 2
+
+
+def test_a_schema_made_from_the_blueprint_counts_towards_its_connection(db: None) -> None:
+    """Signups on the apex and pool refills create schemas without choosing them: their tables
+    are in the backend's caches all the same."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    before = schemas_served(connection.connection)
+
+    made = pool_refill(SpareSchema.objects.count() + 2)
+
+    assert made == 2
+    assert schemas_served(connection.connection) == before + 2
