@@ -74,6 +74,7 @@ bench: install
 	$(RUN) python bench/provisioning/run.py $(BENCH_ARGS)
 	$(RUN) python bench/fleet_migrations/run.py $(BENCH_ARGS)
 	$(RUN) python bench/scale/run.py $(BENCH_ARGS)
+	$(RUN) python bench/load/run.py $(BENCH_ARGS)
 
 # The browser journeys photograph each page they pass; these are the ones the docs show.
 SCREENSHOTS := sign-in not-a-member workspaces switch-workspace members invitation \

@@ -1,0 +1,233 @@
+"""The runner's own requests to the server, outside locust: each request of the mix checked once
+before the load, and what each costs the server's processes in CPU, one at a time after it.
+
+Plain Python (http.client): no Django, no locust.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bench.common import BenchError
+from bench.load import mix
+
+NOT_A_MEMBER_REDIRECT = 302
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class Client:
+    """One keep-alive connection to the server, sending what the ingress would forward."""
+
+    def __init__(self, port: int, plan: dict[str, Any]) -> None:
+        self.port = port
+        self.cookie = str(plan["session_cookie"])
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+    def close(self) -> None:
+        self.connection.close()
+
+    def ask(
+        self,
+        tenant: dict[str, Any],
+        method: str,
+        path: str,
+        *,
+        key: bool = False,
+        page: bool = False,
+        body: dict[str, Any] | None = None,
+    ) -> Answer:
+        """`key`: with the workspace's API key; `page`: with its member's session."""
+        headers = {"Host": tenant["host"], "X-Forwarded-Proto": "https"}
+        if key:
+            headers["Authorization"] = f"Bearer {tenant['api_key']}"
+        if page:
+            headers["Cookie"] = f"{self.cookie}={tenant['session']}"
+        payload = None
+        if body is not None:
+            payload = json.dumps(body)
+            headers["Content-Type"] = "application/json"
+        try:
+            self.connection.request(method, path, body=payload, headers=headers)
+            response = self.connection.getresponse()
+            return Answer(response.status, response.headers, response.read())
+        except (OSError, http.client.HTTPException):
+            # The server closed an idle connection (keep-alive is 5 s): once more on a new one.
+            self.connection.close()
+            self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            self.connection.request(method, path, body=payload, headers=headers)
+            response = self.connection.getresponse()
+            return Answer(response.status, response.headers, response.read())
+
+
+def list_path() -> str:
+    return f"/api/v1/tasks/?page_size={mix.PAGE_SIZE}"
+
+
+def new_task(tenant: dict[str, Any], title: str) -> dict[str, Any]:
+    return {"project": tenant["project_id"], "title": title, "labels": ["ops"]}
+
+
+def check_requests(client: Client, plan: dict[str, Any], tasks: int) -> None:
+    """Each request of the mix, once, as locust sends it: the right status and content, for the
+    right workspace, and nothing for another one. BenchError on anything else."""
+    tenant, other = plan["quiet"][0], plan["quiet"][-1]
+    key, number = tenant["project_key"], tenant["tasks"][0]["number"]
+    problems: list[str] = []
+
+    def expect(what: str, answer: Answer, status: int, needle: bytes = b"") -> None:
+        if answer.status != status or needle not in answer.body:
+            problems.append(f"{what}: {answer.status} {answer.body[:200]!r}")
+
+    listed = client.ask(tenant, "GET", list_path(), key=True)
+    expect("task list", listed, 200)
+    if listed.status == 200:
+        data = listed.json()
+        count = int(data.get("count") or 0)
+        if count < tasks or len(data.get("results", [])) != min(mix.PAGE_SIZE, count):
+            problems.append(f"task list: count {count}, {len(data.get('results', []))} results")
+    task_path = f"/api/v1/tasks/{tenant['tasks'][0]['id']}/"
+    expect("task", client.ask(tenant, "GET", task_path, key=True), 200)
+    made = client.ask(tenant, "POST", "/api/v1/tasks/", key=True, body=new_task(tenant, "Check"))
+    expect("create", made, 201, b'"version":1')
+    if made.status == 201:
+        path = f"/api/v1/tasks/{made.json()['id']}/"
+        done = {"expected_version": 1, "status": "done"}
+        expect("update", client.ask(tenant, "PATCH", path, key=True, body=done), 200)
+        stale = client.ask(tenant, "PATCH", path, key=True, body=done)
+        expect("update with a stale version", stale, 409, b"version_conflict")
+    board = client.ask(tenant, "GET", f"/projects/{key}/board/", page=True)
+    expect("board", board, 200, key.encode())
+    task_page = client.ask(tenant, "GET", f"/projects/{key}/{number}/", page=True)
+    expect("task page", task_page, 200, f"{key}-{number}".encode())
+    expect("workspace home", client.ask(tenant, "GET", "/", page=True), 200)
+    # A session is worth nothing on another workspace's host, and a key neither.
+    elsewhere = {**other, "session": tenant["session"], "api_key": tenant["api_key"]}
+    expect(
+        "a session on another host",
+        client.ask(elsewhere, "GET", "/", page=True),
+        NOT_A_MEMBER_REDIRECT,
+    )
+    expect("a key on another host", client.ask(elsewhere, "GET", list_path(), key=True), 401)
+    if problems:
+        raise BenchError(
+            "the server did not answer the mix as expected:\n  " + "\n  ".join(problems)
+        )
+
+
+# --- What a request costs --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cost:
+    name: str
+    requests: int
+    # CPU of the server's processes (gunicorn's master and workers) per request, and the time
+    # the client waited for each, one request at a time.
+    cpu_ms: float
+    wall_ms: float
+
+
+REFUSAL = "GET /api/v1/tasks/ past the budget (429)"
+
+
+def measure_costs(
+    client: Client,
+    plan: dict[str, Any],
+    server_cpu: Callable[[], float],
+    clock: Callable[[], float],
+    requests: int,
+) -> list[Cost]:
+    """Each endpoint of the mix `requests` times in a row (each on a quiet workspace of its own,
+    well inside its budget), then the noisy workspace's refusals: its budget spent first, then
+    `requests` * 5 refused task lists."""
+    tenants = plan["quiet"]
+    created: list[str] = []
+
+    def send(endpoint: mix.Endpoint, tenant: dict[str, Any], turn: int) -> Answer:
+        if endpoint is mix.CREATE:
+            made = client.ask(
+                tenant, "POST", "/api/v1/tasks/", key=True, body=new_task(tenant, f"Cost {turn}")
+            )
+            if made.status == endpoint.expected:
+                created.append(made.json()["id"])
+            return made
+        if endpoint is mix.UPDATE:
+            done = {"expected_version": 1, "status": "done"}
+            path = f"/api/v1/tasks/{created[turn]}/"
+            return client.ask(tenant, "PATCH", path, key=True, body=done)
+        project, read = tenant["project_key"], tenant["tasks"][turn % len(tenant["tasks"])]
+        gets = {  # the path, and whether the API key (else the session) goes with it
+            mix.LIST: (list_path(), True),
+            mix.DETAIL: (f"/api/v1/tasks/{read['id']}/", True),
+            mix.BOARD: (f"/projects/{project}/board/", False),
+            mix.TASK_PAGE: (f"/projects/{project}/{read['number']}/", False),
+            mix.HOME: ("/", False),
+        }
+        path, with_key = gets[endpoint]
+        return client.ask(tenant, "GET", path, key=with_key, page=not with_key)
+
+    costs = []
+    # CREATE before UPDATE: the updates complete the tasks the creates made.
+    tenant_of = {
+        endpoint: tenants[(position + 1) % len(tenants)]
+        for position, endpoint in enumerate(mix.ENDPOINTS)
+    }
+    tenant_of[mix.UPDATE] = tenant_of[mix.CREATE]
+    for endpoint in mix.ENDPOINTS:
+        tenant = tenant_of[endpoint]
+        if endpoint is not mix.UPDATE:
+            send(endpoint, tenant, 0)  # this process may not have served it yet
+        cpu, started = server_cpu(), clock()
+        for turn in range(requests):
+            answer = send(endpoint, tenant, turn)
+            if answer.status != endpoint.expected:
+                raise BenchError(f"{endpoint.name} answered {answer.status} while costed")
+        costs.append(
+            Cost(
+                endpoint.name,
+                requests,
+                (server_cpu() - cpu) * 1000 / requests,
+                (clock() - started) * 1000 / requests,
+            )
+        )
+    costs.append(_refusal_cost(client, plan["noisy"], server_cpu, clock, requests * 5))
+    return costs
+
+
+def _refusal_cost(
+    client: Client,
+    noisy: dict[str, Any],
+    server_cpu: Callable[[], float],
+    clock: Callable[[], float],
+    refusals: int,
+) -> Cost:
+    budget = int(noisy["plan_requests_per_minute"])
+    for _ in range(2):  # a second go if the first ran into the next minute's budget
+        for _ in range(budget + 1):
+            if client.ask(noisy, "GET", list_path(), key=True).status == 429:
+                break
+        else:
+            raise BenchError(f"the noisy workspace got no 429 in {budget + 1} task lists")
+        cpu, started = server_cpu(), clock()
+        statuses = [client.ask(noisy, "GET", list_path(), key=True).status for _ in range(refusals)]
+        if set(statuses) == {429}:
+            return Cost(
+                REFUSAL,
+                refusals,
+                (server_cpu() - cpu) * 1000 / refusals,
+                (clock() - started) * 1000 / refusals,
+            )
+    raise BenchError("the noisy workspace's refusals were not all 429, twice")
