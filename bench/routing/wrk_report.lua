@@ -1,7 +1,7 @@
 -- wrk script of the HTTP benchmarks: counts responses by status in every thread and prints one
 -- machine-readable line at the end (p50, p95, p99), so that a single non-200 response fails the
 -- run. Given arguments (after --), a file with one host per line and a path, each request goes
--- to the next host of the list instead (bench/scale), every thread starting at its own place.
+-- to the next host of the list instead (bench/scale), starting at a random place.
 
 local threads = {}
 local counter = 0
@@ -21,7 +21,10 @@ function init(args)
       table.insert(hosts, line)
     end
     local path = args[2]
-    local position = (offset * 7919) % #hosts
+    -- Each run and thread starts at a place of its own, so that runs do not all revisit the
+    -- first hosts of the list.
+    math.randomseed(os.time() * 97 + offset)
+    local position = math.random(#hosts) - 1
     -- Defined only here: without it wrk sends its one prepared request, at no cost in Lua.
     request = function()
       position = position % #hosts + 1

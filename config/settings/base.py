@@ -36,7 +36,10 @@ STRATA_BASE_DOMAIN = env_str("STRATA_BASE_DOMAIN", default="localhost").lower().
 # The first bounds how stale a process can be after a tenant or domain is saved (invalidation
 # replaces the Redis copy at once); the second bounds writes that bypass model signals.
 STRATA_ROUTING_LOCAL_TTL = env_float("STRATA_ROUTING_LOCAL_TTL", default=5.0)
-STRATA_ROUTING_SHARED_TTL = env_int("STRATA_ROUTING_SHARED_TTL", default=60, minimum=1)
+# An hour: changes made through the models replace the entry at once (tenants.routing); a route
+# that expired sooner sent every host visited less often than that to PostgreSQL, which at
+# 10,000 tenants is most of them (docs/performance.md, Scale).
+STRATA_ROUTING_SHARED_TTL = env_int("STRATA_ROUTING_SHARED_TTL", default=3600, minimum=1)
 STRATA_ROUTING_UNKNOWN_TTL = env_int("STRATA_ROUTING_UNKNOWN_TTL", default=30, minimum=1)
 
 # Hosts are checked by tenants.middleware.HostValidationMiddleware: the apex, its subdomains,
