@@ -587,7 +587,11 @@ def render(
         "items, a project with 5 tasks, 2 labels and an assignee. Each tenant schema has "
         "Strata's tables and the bench app's. Growing took "
         f"{env.grow_seconds:.0f} s for {env.tenants - SMALL:,} tenants "
-        f"({(env.tenants - SMALL) / env.grow_seconds:.0f} tenants/s)."
+        f"({(env.tenants - SMALL) / env.grow_seconds:.0f} tenants/s); most of a tenant's time is "
+        "PostgreSQL syncing each new index file to disk (`DataFileImmediateSync`). The loader's "
+        "connections keep to Strata's schema budget like any request: in an earlier run "
+        "(2026-11-24) without it, its two backends reached 750 MB each and provisioning slowed "
+        "from 13 to 5 tenants/s by the 4,600th tenant."
     )
     out += bullet(
         "Variants: those of the Routing section (the same bench app, settings and middleware; "
@@ -744,14 +748,18 @@ def meaning(
     pair = (STOCK.key, LIST.key)
     out += bullet(
         "Routing: Strata routes from a per-process cache backed by Redis, so the number of "
-        "tenants changes what a request costs only through what it touches: with every request "
-        f"to another of {large.tenants:,} tenants, a host's in-process entry has mostly "
-        "expired (5 s) by its next request and the route comes from Redis (one GET), and the "
-        f"connection's schema budget replaces a connection every {SCHEMA_BUDGET} distinct "
-        "tenants. Stock django-tenants looks the domain up in PostgreSQL on every request at "
-        "any size (p95 "
+        "tenants changes what a request costs only through what it touches. With every request "
+        f"to another of {large.tenants:,} tenants, a host's in-process entry (5 s) has mostly "
+        "expired by its next request, so the route comes from Redis (one GET; Redis keeps a "
+        "route for an hour); on the list view every request also visits a schema its "
+        "connection has not cached, and the schema budget replaces the connection every "
+        f"{SCHEMA_BUDGET} schemas (about 7 ms). In an earlier run (2026-11-24) Redis kept routes "
+        "for 60 s only: most hosts then came from PostgreSQL and Strata's no-database view fell "
+        "to ~700 req/s, stock's level; the hour-long entry is that fix. Stock django-tenants "
+        "looks the domain up in PostgreSQL on every request at any size, and its persistent "
+        "connections keep growing their catalog caches (list view p95 "
         f"{median(small.samples[pair], 'p95_ms'):.2f} ms at {small.tenants}, "
-        f"{median(large.samples[pair], 'p95_ms'):.2f} ms at {large.tenants:,} on the list view)."
+        f"{median(large.samples[pair], 'p95_ms'):.2f} ms at {large.tenants:,})."
     )
     out += bullet(
         f"The {hot.hosts}-of-{hot.tenants:,} phase separates how many tenants exist from how "
