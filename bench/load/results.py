@@ -187,14 +187,18 @@ class RunResult:
         )
 
     def burst_ends(self) -> dict[int, float]:
-        """For each noisy window, when the noisy workspace's last 200 in it was answered: its
-        budget, spent at ten times its rate from the window's start."""
+        """For each noisy window in which the noisy workspace got 200s, when its budget was
+        spent: its first 429 in the window answered (or its last 200, with no 429). Until then
+        it is served at ten times its rate."""
         ends: dict[int, float] = {}
+        refused: dict[int, float] = {}
         for window, record in self.in_windows(mix.NOISY):
+            answered = record.start + record.ms / 1000
             if record.status == 200:
-                answered = record.start + record.ms / 1000
                 ends[window.number] = max(ends.get(window.number, window.start), answered)
-        return ends
+            elif record.status == 429:
+                refused[window.number] = min(refused.get(window.number, math.inf), answered)
+        return {number: min(end, refused.get(number, end)) for number, end in ends.items()}
 
     def quiet_latency_in_burst(self, *, during: bool) -> Latency:
         """Quiet latency in noisy windows, while the noisy workspace's budget was being spent

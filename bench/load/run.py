@@ -601,7 +601,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--anchor-windows",
         type=int,
         default=4,
-        help="windows of the run without budgets (default 4 of 40 s; 0 skips it)",
+        help="windows of the run without budgets (default 4 of 30 s; 0 skips it)",
     )
     parser.add_argument(
         "--quick",
@@ -628,7 +628,7 @@ def make_config(args: argparse.Namespace) -> Config:
     else:
         budget = Variant("budget", "Strata", args.windows, 60, aligned=True)
         no_budget = Variant(
-            "no-budget", "No workspace budget", args.anchor_windows, 40, aligned=False,
+            "no-budget", "No workspace budget", args.anchor_windows, 30, aligned=False,
             extra_env={"STRATA_API_REQUESTS_PER_MINUTE": NO_BUDGET_RATE},
         )  # fmt: skip
         if args.anchor_windows < 1:
