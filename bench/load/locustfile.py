@@ -49,11 +49,17 @@ _noisy_numbers = itertools.count()
 
 
 def _headers(tenant: dict[str, Any], number: int) -> dict[str, str]:
-    """What the ingress forwards: the workspace's host, TLS terminated, the client's address."""
+    """What the ingress forwards: the workspace's host, TLS terminated, the client's address.
+    Each request on a connection of its own: gunicorn leaves it to the kernel which worker
+    accepts a connection and keeps a kept-alive one on that worker, so a user's one connection,
+    kept alive for the whole run, pins its workspace to one worker process; after a worker
+    was recycled every connection sat on the other one (one process, one core: seconds of
+    queueing). A new connection per request spreads the load as the kernel spreads accepts."""
     return {
         "Host": tenant["host"],
         "X-Forwarded-Proto": "https",
         "X-Forwarded-For": f"198.51.100.{number % 250 + 1}",
+        "Connection": "close",
     }
 
 

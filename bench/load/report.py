@@ -518,7 +518,12 @@ def setup_lines(shape: Shape, environment: Environment, runs: dict[str, RunResul
         f"requests a minute per workspace, well inside its {shape.plan_rate:,}. The noisy "
         f"workspace: {shape.noisy_users} users that together send `{mix.NOISY_ENDPOINT.name}` "
         f"at {shape.noisy_rate:.0f} a second, ten times its plan's rate, in the noisy windows "
-        "only."
+        "only. Every request comes on a connection of its own (`Connection: close`): gunicorn "
+        "leaves it to the kernel which worker accepts a connection and serves a kept-alive one "
+        "on that worker to the end, so with one connection per user kept for the whole run, "
+        "all of them sat on one worker after the other was recycled (one process, one core: "
+        "seconds of queueing, a trial run showed), which measures the clients' connections "
+        "more than the server."
     )
     out += bullet(
         f"Windows: {len(budget.windows)} of {window_seconds:.0f} s, quiet and noisy in turn, "

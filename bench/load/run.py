@@ -346,6 +346,11 @@ class Meters:
             total += sum(self._cpu(child) for child in self.gunicorn.children(recursive=True))
         return total
 
+    def workers(self) -> frozenset[int]:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            return frozenset(child.pid for child in self.gunicorn.children())
+        return frozenset()
+
     def read(self) -> dict[str, float]:
         return {
             "gunicorn": self.server(),
@@ -420,7 +425,7 @@ def load_run(
             if variant is config.budget:
                 say(f"  {variant.key}: what each request costs the server, one at a time")
                 costs = probe.measure_costs(
-                    client, plan, meters.server, time.perf_counter, config.cost_requests
+                    client, plan, meters, time.perf_counter, config.cost_requests
                 )
                 for cost in costs:
                     say(f"    {cost.name}: {cost.cpu_ms:.2f} ms of CPU, {cost.wall_ms:.2f} ms")
