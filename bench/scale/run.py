@@ -34,6 +34,7 @@ from types import FrameType
 import psutil  # type: ignore[import-untyped]  # psutil ships no types
 import psycopg
 import redis
+from psycopg import sql
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # run as a script from anywhere: bench.* must import
@@ -59,6 +60,9 @@ from bench.serving import GunicornServer, Sample, ensure_wrk  # noqa: E402
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/9"
 PLAIN_DATABASE = "strata_bench_scale_plain"
 SCALE_DATABASE = "strata_bench_scale"
+SMALL_DATABASE = "strata_bench_scale_small"
+# Left on the database by a run that made its tenants, for --reuse: "<grown> tenants in <s> s".
+GROWN = re.compile(r"^strata-bench-scale: (\d+) tenants grown in (\d+) s$")
 SMALL = 10
 WORKERS = 2
 CONNECTIONS = 8
@@ -124,6 +128,7 @@ class Phase:
     title: str
     tenants: int
     hosts: int
+    database: str
     samples: dict[tuple[str, str], list[Sample]] = field(default_factory=dict)
     rss_mib: dict[str, float] = field(default_factory=dict)
 
@@ -144,11 +149,16 @@ class MemoryRun:
 # --- Children, databases ---------------------------------------------------------------------
 
 
-def child_env(config: Config, variant: Variant, **extra: str) -> dict[str, str]:
+def child_env(
+    config: Config, variant: Variant, database: str | None = None, **extra: str
+) -> dict[str, str]:
+    """The variant's environment; tenant variants serve `database` when given."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(_OWN_VARIABLES)}
+    if variant is PLAIN or database is None:
+        database = variant.database
     env.update(
         DJANGO_SETTINGS_MODULE=variant.settings,
-        DATABASE_URL=database_url(config.server_url, variant.database),
+        DATABASE_URL=database_url(config.server_url, database),
         DJANGO_SECRET_KEY=common.THROWAWAY_DJANGO_KEY,
         REDIS_URL=config.redis_url,
         **extra,
@@ -163,6 +173,7 @@ def manage(env: dict[str, str], *args: str, timeout: float = 600) -> None:
 def drop_databases(config: Config, *, keep: bool = False) -> None:
     with common.admin_connection(config.server_url) as admin:
         drop_database(admin, PLAIN_DATABASE)
+        drop_database(admin, SMALL_DATABASE)
         if keep:
             say(f"kept {SCALE_DATABASE} (--keep): drop it when done")
         else:
@@ -170,16 +181,58 @@ def drop_databases(config: Config, *, keep: bool = False) -> None:
 
 
 def build(config: Config) -> None:
+    """The plain database and the one with SMALL tenants."""
     with common.admin_connection(config.server_url) as admin:
         common.create_database(admin, PLAIN_DATABASE)
-        common.create_database(admin, SCALE_DATABASE)
+        common.create_database(admin, SMALL_DATABASE)
     say(f"  {PLAIN_DATABASE}: migrate, 20 rows")
     plain = child_env(config, PLAIN)
     manage(plain, "migrate", "--noinput", "-v", "0")
     manage(plain, "bench_seed")
+    say(f"  {SMALL_DATABASE}: migrate_fleet (public, template, blueprint), {SMALL} tenants")
+    manage(child_env(config, STRATA, SMALL_DATABASE), "migrate_fleet", "--skip-pool", "-v", "0")
+    grow(config, 1, SMALL, SMALL_DATABASE)
+
+
+def grown_before(config: Config) -> float | None:
+    """The seconds an earlier run took to make this run's tenants in SCALE_DATABASE, if it
+    left them (--keep) and they are all there; else None."""
+    with common.admin_connection(config.server_url) as admin:
+        row = admin.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
+            [SCALE_DATABASE],
+        ).fetchone()
+    found = GROWN.match(str(row[0])) if row and row[0] else None
+    if found is None or count_tenants(config) != config.tenants:
+        return None
+    return float(found[2]) * config.tenants / int(found[1])
+
+
+def build_large(config: Config, *, reuse: bool) -> float:
+    """SCALE_DATABASE with config.tenants tenants; the seconds making them took."""
+    if reuse:
+        seconds = grown_before(config)
+        if seconds is not None:
+            say(f"reusing {SCALE_DATABASE} and its {config.tenants:,} tenants (--reuse)")
+            return seconds
+    with common.admin_connection(config.server_url) as admin:
+        common.create_database(admin, SCALE_DATABASE)
     say(f"  {SCALE_DATABASE}: migrate_fleet (public, template, blueprint)")
     manage(child_env(config, STRATA), "migrate_fleet", "--skip-pool", "-v", "0")
-    grow(config, 1, SMALL)
+    say(f"making {config.tenants:,} tenants ({GROW_PROCESSES} processes)")
+    seconds = grow(config, 1, config.tenants, SCALE_DATABASE)
+    with common.admin_connection(database_url(config.server_url, SCALE_DATABASE)) as db:
+        db.execute("VACUUM ANALYZE")  # what autovacuum would have done by now
+    with common.admin_connection(config.server_url) as admin:
+        admin.execute(
+            sql.SQL("COMMENT ON DATABASE {} IS {}").format(
+                sql.Identifier(SCALE_DATABASE),
+                sql.Literal(
+                    f"strata-bench-scale: {config.tenants} tenants grown in {seconds:.0f} s"
+                ),
+            )
+        )
+    return seconds
 
 
 def _follow(child: subprocess.Popen[str], done: list[int], index: int) -> None:
@@ -191,13 +244,13 @@ def _follow(child: subprocess.Popen[str], done: list[int], index: int) -> None:
             done[index] = int(value)
 
 
-def grow(config: Config, first: int, last: int) -> float:
+def grow(config: Config, first: int, last: int, database: str) -> float:
     """Provision tenants first..last in GROW_PROCESSES children, with a progress line; the
     seconds it took."""
     total = last - first + 1
     share = -(-total // GROW_PROCESSES)
     # Bulk loading: commits do not wait for the WAL flush (this benchmark's sessions only).
-    env = child_env(config, STRATA, PGOPTIONS="-c synchronous_commit=off")
+    env = child_env(config, STRATA, database, PGOPTIONS="-c synchronous_commit=off")
     started = time.monotonic()
     children: list[tuple[subprocess.Popen[str], Path]] = []
     done = [0] * GROW_PROCESSES
@@ -281,9 +334,11 @@ class Server(GunicornServer):
 
 @contextlib.contextmanager
 def serving(
-    config: Config, variants: Sequence[Variant], **extra: str
+    config: Config, variants: Sequence[Variant], database: str | None = None, **extra: str
 ) -> Iterator[dict[str, Server]]:
-    servers = {v.key: Server(v, child_env(config, v, **extra), config.work) for v in variants}
+    servers = {
+        v.key: Server(v, child_env(config, v, database, **extra), config.work) for v in variants
+    }
     try:
         for server in servers.values():
             server.start()
@@ -321,7 +376,7 @@ def warm(server: Server, hosts: Path, path: str) -> None:
 
 def measure_phase(config: Config, phase: Phase, hosts: Path) -> None:
     say(f"{phase.title}: {config.rounds} rounds of {config.duration} s per pair")
-    with serving(config, VARIANTS) as servers:
+    with serving(config, VARIANTS, phase.database) as servers:
         for server in servers.values():
             if phase.hosts <= SMALL:
                 warm(server, hosts, LIST.path)
@@ -500,9 +555,12 @@ class Environment:
     build_seconds: float
     grow_seconds: float
     tenants: int
+    reused: str
 
 
-def describe(config: Config, grow_seconds: float, build_seconds: float) -> Environment:
+def describe(
+    config: Config, grow_seconds: float, build_seconds: float, *, reused: bool
+) -> Environment:
     with common.admin_connection(config.server_url) as admin:
         postgres = common.server_version(admin)
     client = redis.Redis.from_url(config.redis_url, socket_timeout=5)
@@ -523,6 +581,7 @@ def describe(config: Config, grow_seconds: float, build_seconds: float) -> Envir
     return Environment(
         datetime.now(UTC), common.machine(), versions, build_seconds, grow_seconds,
         count_tenants(config),
+        " (in the run that made the database, kept with --keep and reused here)" if reused else "",
     )  # fmt: skip
 
 
@@ -570,8 +629,8 @@ def render(
     out += [""]
     out += paragraph(
         f"Measured {env.when:%Y-%m-%d %H:%M} UTC by `bench/scale/run.py`; the whole run took "
-        f"{took / 60:.1f} minutes, of which growing the database from {SMALL} to "
-        f"{env.tenants:,} tenants took {env.grow_seconds / 60:.1f}."
+        f"{took / 60:.1f} minutes, of which making the {env.tenants:,} tenants took "
+        f"{env.grow_seconds / 60:.1f}{env.reused}."
     )
     out += ["", "### Setup", ""]
     out += bullet(
@@ -586,8 +645,8 @@ def render(
         f"{GROW_PROCESSES} processes, each printing progress; every tenant then gets 20 bench "
         "items, a project with 5 tasks, 2 labels and an assignee. Each tenant schema has "
         "Strata's tables and the bench app's. Growing took "
-        f"{env.grow_seconds:.0f} s for {env.tenants - SMALL:,} tenants "
-        f"({(env.tenants - SMALL) / env.grow_seconds:.0f} tenants/s); most of a tenant's time is "
+        f"{env.grow_seconds:.0f} s for {env.tenants:,} tenants "
+        f"({env.tenants / env.grow_seconds:.0f} tenants/s); most of a tenant's time is "
         "PostgreSQL syncing each new index file to disk (`DataFileImmediateSync`). The loader's "
         "connections keep to Strata's schema budget like any request: in an earlier run "
         "(2026-11-24) without it, its two backends reached 750 MB each and provisioning slowed "
@@ -596,7 +655,8 @@ def render(
     out += bullet(
         "Variants: those of the Routing section (the same bench app, settings and middleware; "
         "plain Django serves its own single-tenant database, stock django-tenants and Strata "
-        f"serve `{SCALE_DATABASE}`), under gunicorn with {WORKERS} sync workers each, "
+        f"serve `{SMALL_DATABASE}` ({SMALL} tenants, made the same way) and `{SCALE_DATABASE}`), "
+        f"under gunicorn with {WORKERS} sync workers each, "
         "persistent connections (`CONN_MAX_AGE` 600 s). Strata's routing keeps host routes in "
         "each process (5 s) and in Redis; stock looks the domain up in the database on every "
         "request."
@@ -702,11 +762,13 @@ def render(
         "runs `uv run --frozen python bench/scale/run.py` (after the other benchmarks) from the "
         "repository root. It needs PostgreSQL on this machine (the server of `DATABASE_URL`, by "
         "default `postgres://postgres@127.0.0.1:5432/postgres`, where it creates and finally "
-        f"drops `{SCALE_DATABASE}` and `{PLAIN_DATABASE}`; backend memory is read from /proc, "
+        f"drops `{SCALE_DATABASE}`, `{SMALL_DATABASE}` and `{PLAIN_DATABASE}`; backend memory "
+        "is read from /proc, "
         f"so the server must be local and readable), Redis at `{DEFAULT_REDIS_URL}` "
         "(`BENCH_REDIS_URL` overrides it) and wrk, which it installs with apt-get when missing. "
         "`--tenants` changes the fleet size, `--quick` is a smoke test with 300 tenants and "
-        "short runs that leaves this file alone, as does `--no-doc`."
+        "short runs that leaves this file alone, as does `--no-doc`; `--keep` leaves the big "
+        "database in place and `--reuse` measures it again without making its tenants anew."
     )
     return "\n".join(out) + "\n"
 
@@ -809,6 +871,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--keep", action="store_true", help=f"leave {SCALE_DATABASE} in place afterwards"
     )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help=f"use the tenants a --keep run left in {SCALE_DATABASE} instead of making them",
+    )
     return parser.parse_args(argv)
 
 
@@ -840,21 +907,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         try:
             shared.clear_redis(config.redis_url, "strata*")
-            say(f"building {SCALE_DATABASE} with {SMALL} tenants")
+            say(f"building {PLAIN_DATABASE} and {SMALL_DATABASE} ({SMALL} tenants)")
             build_started = time.monotonic()
             build(config)
             build_seconds = time.monotonic() - build_started
             small_hosts = write_hosts(config, "small", range(1, SMALL + 1))
             phases = [
-                Phase("small", f"{SMALL} tenants", SMALL, SMALL),
-                Phase("large", f"{args.tenants:,} tenants", args.tenants, args.tenants),
-                Phase("hot", f"{SMALL} of {args.tenants:,} tenants", args.tenants, SMALL),
-            ]
+                Phase("small", f"{SMALL} tenants", SMALL, SMALL, SMALL_DATABASE),
+                Phase(
+                    "large", f"{args.tenants:,} tenants", args.tenants, args.tenants,
+                    SCALE_DATABASE,
+                ),
+                Phase(
+                    "hot", f"{SMALL} of {args.tenants:,} tenants", args.tenants, SMALL,
+                    SCALE_DATABASE,
+                ),
+            ]  # fmt: skip
             measure_phase(config, phases[0], small_hosts)
-            say(f"growing to {args.tenants:,} tenants ({GROW_PROCESSES} processes)")
-            grow_seconds = grow(config, SMALL + 1, args.tenants)
-            with common.admin_connection(database_url(config.server_url, SCALE_DATABASE)) as db:
-                db.execute("VACUUM ANALYZE")  # what autovacuum would have done by now
+            reused = args.reuse and grown_before(config) is not None
+            grow_seconds = build_large(config, reuse=args.reuse)
             numbers = list(range(1, args.tenants + 1))
             random.Random(20261124).shuffle(numbers)  # noqa: S311 - an order, not a secret
             all_hosts = write_hosts(config, "all", numbers)
@@ -863,7 +934,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             measure_phase(config, phases[2], small_hosts)
             curve = memory_curve(config)
             runs = memory_runs(config, all_hosts)
-            env = describe(config, grow_seconds, build_seconds)
+            env = describe(config, grow_seconds, build_seconds, reused=reused)
         except (BenchError, KeyboardInterrupt, http.client.HTTPException, OSError) as error:
             say(f"scale benchmark failed: {error}")
             return 1
