@@ -131,6 +131,8 @@ class Phase:
     database: str
     samples: dict[tuple[str, str], list[Sample]] = field(default_factory=dict)
     rss_mib: dict[str, float] = field(default_factory=dict)
+    # The machine's 1-minute load average when the phase's timing began and ended.
+    load: tuple[float, float] = (0.0, 0.0)
 
 
 @dataclass(frozen=True)
@@ -386,6 +388,7 @@ def measure_phase(config: Config, phase: Phase, hosts: Path) -> None:
                     seconds=WARM_SECONDS, connections=CONNECTIONS,
                 )  # fmt: skip
         pairs = [(variant, endpoint) for variant in VARIANTS for endpoint in ENDPOINTS]
+        load_before = os.getloadavg()[0]
         for number in range(config.rounds):
             shift = number % len(pairs)
             for variant, endpoint in pairs[shift:] + pairs[:shift]:
@@ -404,6 +407,7 @@ def measure_phase(config: Config, phase: Phase, hosts: Path) -> None:
                     f"{sample.rps:7.0f} req/s  p50 {sample.p50_ms:5.2f} ms  "
                     f"p95 {sample.p95_ms:5.2f} ms"
                 )
+        phase.load = (load_before, os.getloadavg()[0])
         for key, server in servers.items():
             phase.rss_mib[key] = server.worker_rss_mib()
         say("  worker RSS: " + ", ".join(f"{k} {v:.0f} MiB" for k, v in phase.rss_mib.items()))
@@ -671,6 +675,12 @@ def render(
         "medians over rounds. Every response must be a 200. Plain Django is in every phase as "
         "a check on the machine's drift: it has no tenants, so any change in its figures "
         "between phases is the machine, not the tenant count."
+    )
+    out += bullet(
+        "The machine is shared with other work; its 1-minute load average (2 cores; the "
+        "benchmark's own processes included) when each phase's timing began and ended: "
+        + "; ".join(f"{p.title} {p.load[0]:.1f} and {p.load[1]:.1f}" for p in phases)
+        + "."
     )
     out += bullet(
         "Worker RSS: the resident set of the larger of each server's two gunicorn workers, read "
