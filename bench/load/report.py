@@ -10,7 +10,13 @@ from bench import common
 from bench.common import bullet, met, numbered, paragraph, plural
 from bench.load import mix
 from bench.load.probe import REFUSAL, Cost
-from bench.load.results import Latency, RunResult, latency, percentile
+from bench.load.results import (
+    RESTART_SECONDS,
+    Latency,
+    RunResult,
+    latency,
+    percentile,
+)
 
 HEADING = "Load"
 BUDGET = "budget"
@@ -418,12 +424,20 @@ def meaning(
     if budget.server is not None:
         restarts_quiet = budget.server.restarts_in(budget.windows, mix.QUIET_WINDOW)
         restarts_noisy = budget.server.restarts_in(budget.windows, mix.NOISY_WINDOW)
+    past_quiet = budget.quiet_latency(mix.QUIET_WINDOW, past_restarts=True)
+    past_noisy = budget.quiet_latency(mix.NOISY_WINDOW, past_restarts=True)
     out += numbered(
         5,
         "**Worker recycling.** config/gunicorn.py replaces a worker after 2,000 requests "
-        "(with jitter), and a new worker imports the whole application before it serves: "
+        "(with jitter); the new worker imports the whole application before it serves, and "
+        "the other one serves everything meanwhile: "
         f"{plural(restarts_quiet, 'restart')} in the quiet windows, {restarts_noisy} in the "
-        "noisy ones, where the refusals count towards the 2,000 too.",
+        "noisy ones, where the refusals count towards the 2,000 too. "
+        f"{budget.restart_share(mix.QUIET_WINDOW):.0%} and "
+        f"{budget.restart_share(mix.NOISY_WINDOW):.0%} of the quiet requests were sent within "
+        f"{RESTART_SECONDS:.0f} s of a restart; leaving those out, the quiet p95 is "
+        f"{ms(past_quiet.p95)} ms in the quiet windows and {ms(past_noisy.p95)} ms in the "
+        f"noisy ones ({times(past_noisy.p95, past_quiet.p95)}).",
     )
     out += numbered(
         6,

@@ -19,6 +19,11 @@ from pathlib import Path
 from bench.load import mix
 from bench.load.probe import Cost
 
+# How long after gunicorn starts a worker the requests count as slowed by it: the new worker
+# imports the application before it serves (seconds on this machine), the other one serves
+# everything meanwhile, and the queue it built drains.
+RESTART_SECONDS = 5.0
+
 
 @dataclass(frozen=True)
 class Window:
@@ -143,8 +148,11 @@ class RunResult:
             and record.start < window.start + self.settle
         )
 
-    def quiet_latency(self, kind: str, endpoint: str | None = None) -> Latency:
-        """Latency of the quiet workspaces' successful requests in windows of `kind`."""
+    def quiet_latency(
+        self, kind: str, endpoint: str | None = None, *, past_restarts: bool = False
+    ) -> Latency:
+        """Latency of the quiet workspaces' successful requests in windows of `kind`;
+        `past_restarts`: leaving out those sent soon after gunicorn started a worker."""
         return latency(
             record.ms
             for window, record in self.in_windows(mix.QUIET)
@@ -152,7 +160,19 @@ class RunResult:
             and self.kept(window, record)
             and record.succeeded()
             and (endpoint is None or record.endpoint == endpoint)
+            and not (past_restarts and self.after_restart(record.start))
         )
+
+    def after_restart(self, at: float) -> bool:
+        """Whether `at` is within RESTART_SECONDS after gunicorn started a worker."""
+        if self.server is None:
+            return False
+        return any(0 <= at - started < RESTART_SECONDS for started in self.server.restarts)
+
+    def restart_share(self, kind: str) -> float:
+        """The share of the quiet requests in windows of `kind` sent soon after a restart."""
+        found = [r for w, r in self.in_windows(mix.QUIET) if w.kind == kind]
+        return sum(1 for r in found if self.after_restart(r.start)) / len(found) if found else 0.0
 
     def window_latency(self, window: Window) -> Latency:
         return latency(

@@ -20,6 +20,7 @@ import contextlib
 import json
 import math
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -424,6 +425,7 @@ def load_run(
             load = (load[0], os.getloadavg()[0])
             if variant is config.budget:
                 say(f"  {variant.key}: what each request costs the server, one at a time")
+                settle(meters)
                 costs = probe.measure_costs(
                     client, plan, meters, time.perf_counter, config.cost_requests
                 )
@@ -451,6 +453,24 @@ def load_run(
     )
     summarise(result)
     return result
+
+
+IDLE_CORES = 0.05
+IDLE_TIMEOUT_SECONDS = 60.0
+
+
+def settle(meters: Meters) -> None:
+    """Wait until the server is idle: requests locust sent before it stopped may still wait in
+    gunicorn's queues, and their CPU would count as the costed requests'."""
+    deadline = time.monotonic() + IDLE_TIMEOUT_SECONDS
+    before = meters.server()
+    while time.monotonic() < deadline:
+        time.sleep(1.0)
+        now = meters.server()
+        if now - before < IDLE_CORES:
+            return
+        before = now
+    raise BenchError(f"the server was still busy {IDLE_TIMEOUT_SECONDS:.0f} s after the load")
 
 
 def drive(
@@ -616,6 +636,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--no-doc", action="store_true", help="print the results, leave docs/ untouched"
     )
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="copy the run's records, plans and server and locust logs to this directory",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.no_doc = True
@@ -698,6 +723,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                     say(f"Load run: {variant.title}")
                     runs[variant.key] = load_run(config, variant, plan, admin, Path(work))
             finally:
+                if args.keep is not None:
+                    shutil.copytree(work, args.keep, dirs_exist_ok=True)
+                    say(f"Kept the records and logs in {args.keep}")
                 say("Dropping the benchmark database")
                 drop_database(config)
                 with contextlib.suppress(redis.RedisError):
