@@ -23,6 +23,8 @@ from bench.load.probe import Cost
 # imports the application before it serves (seconds on this machine), the other one serves
 # everything meanwhile, and the queue it built drains.
 RESTART_SECONDS = 5.0
+# How long after the last window the server's log still counts as the load's (queued requests).
+SERVER_LAG_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -304,14 +306,27 @@ class ServerLog:
             and found.kind == kind
         )
 
-    def count(self, windows: Sequence[Window], group: str, status: int | None = None) -> int:
-        return sum(
-            1
-            for line in self.lines
-            if line.group == group
-            and (status is None or line.status == status)
-            and window_of(windows, line.start) is not None
-        )
+    def noisy_minutes(self, windows: Sequence[Window]) -> list[tuple[int, Counter[int]]]:
+        """The noisy workspace's statuses per minute of the server's clock (the budget's), for
+        what it served from the first window's start until a few seconds after the last one
+        ended (requests still queued then; the runner's own requests come later)."""
+        first, last = windows[0].start, windows[-1].end + SERVER_LAG_SECONDS
+        minutes: dict[int, Counter[int]] = defaultdict(Counter)
+        for line in self.lines:
+            if line.group == mix.NOISY and first <= line.start < last:
+                minutes[int(line.start // 60)][line.status] += 1
+        return sorted(minutes.items())
+
+    def first_refusals(self, windows: Sequence[Window]) -> dict[int, float]:
+        """Per minute of the server's clock, when Django started the noisy workspace's first
+        429 in it."""
+        first, last = windows[0].start, windows[-1].end + SERVER_LAG_SECONDS
+        found: dict[int, float] = {}
+        for line in self.lines:
+            if line.group == mix.NOISY and line.status == 429 and first <= line.start < last:
+                minute = int(line.start // 60)
+                found[minute] = min(found.get(minute, math.inf), line.start)
+        return found
 
 
 def read_server_log(path: Path, noisy_slug: str, first_workers: int) -> ServerLog:
