@@ -173,14 +173,16 @@ def _timed(meter: ServerMeter, clock: Callable[[], float], name: str, count: int
 
 def measure_costs(
     client: Client,
+    *,
     plan: dict[str, Any],
     meter: ServerMeter,
     clock: Callable[[], float],
     requests: int,
+    progress: Callable[[Cost], None],
 ) -> list[Cost]:
     """Each endpoint of the mix `requests` times in a row (each on a quiet workspace of its own,
     well inside its budget), then the noisy workspace's refusals: its budget spent first, then
-    `requests` * 5 refused task lists."""
+    `requests` * 5 refused task lists. `progress` hears of each cost as it is taken."""
     tenants = plan["quiet"]
     # The tasks the creates made, with their versions, for the updates.
     created: dict[str, int] = {}
@@ -230,7 +232,9 @@ def measure_costs(
                     raise BenchError(f"{endpoint.name} answered {answer.status} while costed")
 
         costs.append(_timed(meter, clock, endpoint.name, requests, batch))
+        progress(costs[-1])
     costs.append(_refusal_cost(client, plan["noisy"], meter, clock, requests * 5))
+    progress(costs[-1])
     return costs
 
 

@@ -427,10 +427,16 @@ def load_run(
                 say(f"  {variant.key}: what each request costs the server, one at a time")
                 settle(meters)
                 costs = probe.measure_costs(
-                    client, plan, meters, time.perf_counter, config.cost_requests
+                    client,
+                    plan=plan,
+                    meter=meters,
+                    clock=time.perf_counter,
+                    requests=config.cost_requests,
+                    progress=lambda cost: say(
+                        f"    {cost.name}: {cost.cpu_ms:.2f} ms of CPU, answered in "
+                        f"{cost.wall_ms:.2f} ms"
+                    ),
                 )
-                for cost in costs:
-                    say(f"    {cost.name}: {cost.cpu_ms:.2f} ms of CPU, {cost.wall_ms:.2f} ms")
         finally:
             client.close()
         queued = broker_messages(config)
