@@ -557,7 +557,7 @@ def setup_lines(shape: Shape, environment: Environment, runs: dict[str, RunResul
     )
     out += bullet(
         f"Load: locust's `FastHttpUser`, one user per quiet workspace at {shape.rate:g} "
-        "request a second (`constant_throughput`: a fixed rate whatever the answers, while "
+        "requests a second (`constant_throughput`: a fixed rate whatever the answers, while "
         "they take less than the interval), the users started spread over one interval. Each "
         "repeats `" + " → ".join(endpoint.name for endpoint in mix.CYCLE) + "`: "
         f"{mix.share(mix.API_READ):.0%} API reads, {mix.share(mix.API_WRITE):.0%} API writes "
