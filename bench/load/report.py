@@ -509,6 +509,25 @@ def shortfall(shape: Shape, budget: RunResult, *, span: float, list_cost: float)
     return out
 
 
+def failures_paragraph(runs: dict[str, RunResult]) -> list[str]:
+    """What failed for the quiet workspaces, and what the server logged as a warning or error."""
+    parts = []
+    for key, result in runs.items():
+        failed = result.failures()
+        warnings = len(result.server.warnings) if result.server is not None else 0
+        what = (
+            "no quiet request failed"
+            if not failed
+            else "quiet requests failed: "
+            + "; ".join(f"`{name}` x {count}" for name, count in failed.most_common())
+        )
+        parts.append(
+            f"{run_title(key)}: {what}; the server logged {plural(warnings, 'warning')} or "
+            "errors (5xx answers, tracebacks, gunicorn's complaints)"
+        )
+    return paragraph(". ".join(parts) + ".")
+
+
 # --- The section -----------------------------------------------------------------------------
 
 
@@ -660,6 +679,8 @@ def render_section(
         "noisy workspace's are those it sent and those answered 200. Latencies are the quiet "
         "workspaces' successful requests. Cores are CPU-seconds per second of the windows."
     )
+    out.append("")
+    out += failures_paragraph(runs)
     out += ["", "### Quiet workspaces, per endpoint", ""]
     out += endpoint_table(runs)
     out.append("")

@@ -605,6 +605,10 @@ def summarise(result: RunResult) -> None:
         f"gunicorn workers restarted: "
         f"{len(result.server.restarts) if result.server else '?'}"
     )
+    if result.server is not None and result.server.warnings:
+        say(f"  the server logged {len(result.server.warnings)} warnings or errors, the first:")
+        for line in result.server.warnings[:5]:
+            say(f"    {line}")
     failures = result.failures()
     if failures:
         say("  quiet failures: " + "; ".join(f"{what} x {n}" for what, n in failures.items()))
