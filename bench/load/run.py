@@ -229,6 +229,20 @@ def build(config: Config, admin: common.Connection, work: Path) -> dict[str, Any
     return plan
 
 
+# A PostgreSQL advisory lock that one run holds for its whole length ("LOAD" in ASCII).
+RUN_LOCK = 0x4C4F4144
+
+
+def take_run_lock(admin: common.Connection) -> None:
+    """One run at a time on a database server: a second one would drop the first one's
+    database and empty its Redis databases."""
+    row = admin.execute("SELECT pg_try_advisory_lock(%s)", [RUN_LOCK]).fetchone()
+    if not (row and row[0]):
+        raise BenchError(
+            f"another bench/load run is using {DATABASE} on this PostgreSQL server; wait for it"
+        )
+
+
 def drop_database(config: Config) -> None:
     # A connection of its own: the one the run used may be the reason it failed.
     with common.admin_connection(config.server_url) as admin:
@@ -726,6 +740,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             tempfile.TemporaryDirectory(prefix="bench-load-") as work,
             common.admin_connection(config.server_url) as admin,
         ):
+            take_run_lock(admin)
             try:
                 say("Building the benchmark database")
                 clear_redis(config)
