@@ -38,6 +38,9 @@ _QUIET_PATHS = frozenset({"/healthz", "/readyz"})
 # a log line shows where they were, never what they were.
 _SECRET_URL_KWARGS = frozenset({"token", "key", "uidb36", "uidb64"})
 REDACTED = "[redacted]"
+# URL namespaces whose arguments are names, not credentials, whatever they are called (a
+# project's `key` is its short name, WEB in /projects/WEB/board/).
+_PLAIN_URL_NAMESPACES = frozenset({"projects"})
 
 _fields: ContextVar[Mapping[str, Any]] = ContextVar(
     "strata_log_fields", default=MappingProxyType({})
@@ -149,7 +152,7 @@ def loggable_path(request: HttpRequest) -> str:
     """The request's path with the credentials in it (tokens, keys) replaced."""
     path = request.path
     match = getattr(request, "resolver_match", None)
-    if match is None:
+    if match is None or match.namespace in _PLAIN_URL_NAMESPACES:
         return path
     for name, value in match.kwargs.items():
         if name in _SECRET_URL_KWARGS and isinstance(value, str) and value:

@@ -115,6 +115,15 @@ def test_a_token_in_the_url_is_logged_as_redacted_never_as_itself(
     assert token not in json.dumps(line)
 
 
+def test_a_project_key_in_the_url_is_a_name_and_is_logged_as_it_is(
+    client_on: ClientFactory, tenant: Tenant, member: User, json_lines: Lines
+) -> None:
+    client_on(tenant, member).get("/projects/NOPE/board/")
+
+    [line] = _request_lines(json_lines())
+    assert line["path"] == "/projects/NOPE/board/"
+
+
 def test_a_foreign_host_is_logged_with_the_host_it_asked_for(db: None, json_lines: Lines) -> None:
     response = Client(HTTP_HOST="evil.example").get("/")
 
