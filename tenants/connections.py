@@ -46,10 +46,7 @@ def note_schema(schema: str, connection: BaseDatabaseWrapper | None = None) -> N
     raw = connection.connection
     if raw is None or schema == "public":
         return
-    served = _served.get(raw)
-    if served is None:
-        served = _served[raw] = set()
-    served.add(schema)
+    _served.setdefault(raw, set()).add(schema)
 
 
 def note_schema_served(connection: BaseDatabaseWrapper | None = None) -> bool:
@@ -68,7 +65,7 @@ def note_schema_served(connection: BaseDatabaseWrapper | None = None) -> bool:
     schemas = getattr(connection, "search_path_set_schemas", None)
     if schemas:
         note_schema(schemas[0], connection)
-    served = _served.get(raw, set())
+    served = _served.get(raw, ())
     if len(served) < budget or connection.in_atomic_block:
         # Inside a transaction (never a request's or a task's own here): the next one retires it.
         return False
