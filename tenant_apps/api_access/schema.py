@@ -47,7 +47,7 @@ _ANSWERS = {
     "`plan_limit` or `plan_feature`), or the workspace is read-only for billing "
     "(`billing_read_only`); `upgrade_url` is the billing page.",
     "404": "No such object in this workspace (or no such page of a list).",
-    "429": "The workspace used its API requests for this minute; see Retry-After.",
+    "429": "The workspace is sending requests faster than its plan allows; see Retry-After.",
 }
 
 
