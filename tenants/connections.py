@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import weakref
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -80,3 +81,14 @@ def note_schema_served(connection: BaseDatabaseWrapper | None = None) -> bool:
         connection.close()
     logger.info("retired a database connection after %d tenant schemas", len(served))
     return True
+
+
+def close_before_fork(wrappers: Iterable[BaseDatabaseWrapper]) -> None:
+    """Close every connection these wrappers hold, and their pools, so that no process forked
+    afterwards inherits a PostgreSQL socket (two processes writing one session corrupt it).
+    gunicorn's master calls it after loading the application, before forking its workers."""
+    for wrapper in wrappers:
+        wrapper.close()
+        if wrapper.alias in getattr(wrapper, "_connection_pools", {}):
+            # PostgreSQL's wrapper is the only one with pools.
+            wrapper.close_pool()  # type: ignore[attr-defined]

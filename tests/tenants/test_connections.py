@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -16,7 +17,7 @@ from django.db.utils import load_backend
 from pytest_django import Settings
 
 from shared_apps.accounts.models import User
-from tenants.connections import _served, note_schema_served, schemas_served
+from tenants.connections import _served, close_before_fork, note_schema_served, schemas_served
 from tenants.models import SpareSchema, Tenant
 from tenants.pool import pool_refill
 from tenants.tasks import tenant_canary
@@ -170,3 +171,32 @@ def test_a_schema_made_from_the_blueprint_counts_towards_its_connection(db: None
 
     assert made == 2
     assert schemas_served(connection.connection) == before + 2
+
+
+@pytest.mark.parametrize("pooled", [True, False], ids=["pooled", "persistent"])
+def test_before_forking_workers_every_connection_and_pool_is_closed(db: None, pooled: bool) -> None:
+    """gunicorn's master loads the application once and forks its workers (preload_app): a
+    connection it had opened would be shared by every worker, so it closes them first."""
+    wrapper = _wrapper(pooled=pooled)
+    pid = _backend_pid(wrapper)
+
+    close_before_fork([wrapper])
+
+    assert wrapper.connection is None
+    assert wrapper.alias not in getattr(wrapper, "_connection_pools", {})
+    assert _backend_gone(pid)
+
+
+def _backend_gone(pid: int) -> bool:
+    """Whether the backend has exited (it does so just after its client says goodbye)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            # Read afresh: within a transaction the statistics views keep their first answer.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [pid])
+            row = cursor.fetchone()
+        if row == (0,):
+            return True
+        time.sleep(0.05)
+    return False
