@@ -18,6 +18,7 @@ from bench.load.results import (
     latency,
     percentile,
 )
+from config import gunicorn as gunicorn_config
 
 HEADING = "Load"
 BUDGET = "budget"
@@ -47,6 +48,8 @@ class Shape:
     noisy_rate: float
     noisy_users: int
     plan_rate: int
+    # Requests the plan's bucket takes at once (tenant_apps.api_access.throttling).
+    plan_burst: int
     workers: int
     threads: int
     settle: float
@@ -224,7 +227,7 @@ def windows_table(result: RunResult) -> list[str]:
     lines = [
         (
             "| Window | Kind | UTC | Quiet requests | Quiet p95 ms | Noisy sent / 200 "
-            "| Noisy budget spent after (s) | Quiet p95 until then / after ms "
+            "| Noisy burst spent after (s) | Quiet p95 until then / after ms "
             "| Cores: gunicorn / machine | Worker restarts |"
         ),
         "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -317,10 +320,11 @@ def verdicts(shape: Shape, runs: dict[str, RunResult]) -> list[Verdict]:
             f"The noisy workspace, at {shape.noisy_rate / (shape.plan_rate / 60):.0f}x its rate, "
             "gets 429 with Retry-After past its budget",
             f"{statuses[429]:,} x 429 and {statuses[200]:,} x 200; at most {most:,} x 200 in a "
-            f"minute (its budget: {shape.plan_rate:,}); {without} refusals without Retry-After, "
+            f"minute (its budget: {shape.plan_rate:,} a minute after a burst of "
+            f"{shape.plan_burst:,}); {without} refusals without Retry-After, "
             f"{bad_bodies} of {budget.checks.get('bodies_checked', 0)} bodies checked not DRF's",
             statuses[429] > 0
-            and most <= shape.plan_rate
+            and most <= shape.plan_rate + shape.plan_burst
             and without == 0
             and bad_bodies == 0
             and sum(count for status, count in statuses.items() if status not in {200, 429}) == 0,
@@ -392,23 +396,22 @@ def meaning(
         f"(it sends {budget.rate(mix.NOISY, mix.NOISY_WINDOW):.0f} requests a second more), "
         f"PostgreSQL {_delta_cores(budget, 'postgres'):+.2f}. A refusal costs "
         f"{ratio(refusal_cost, list_cost):.0%} of a task list: the key is not looked up and "
-        "nothing is counted (a workspace this process has refused in the current window is "
-        "refused before authentication, see docs/api.md), so what remains is the HTTP request, "
+        "nothing is counted (a workspace this process has refused is refused before "
+        "authentication while the bucket it saw would still refuse it, see docs/api.md), so "
+        "what remains is the HTTP request, "
         "the middleware stack, the error response and its log line.",
     )
     out += numbered(
         next(number),
-        "**Where the noisy windows' latency goes.** The budget is a fixed one-minute window: at "
-        f"ten times its rate the noisy workspace spends the whole minute's {shape.plan_rate:,} "
-        f"requests in its first {span:.1f} s (on average; the windows start on the minute), "
-        f"{shape.noisy_rate:.0f} task lists a second, about "
-        f"{shape.noisy_rate * list_cost / 1000:.1f} cores on a machine whose quiet load already "
-        f"takes {budget.cores(mix.QUIET_WINDOW, 'gunicorn'):.2f}. While that lasts, the quiet "
+        "**Where the noisy windows' latency goes.** The budget is a token bucket: the noisy "
+        f"workspace gets a burst of {shape.plan_burst:,} requests at the start of each noisy "
+        f"window (spent after {span:.1f} s on average), then its rate, "
+        f"{shape.plan_rate / 60:.0f} task lists a second, evenly, and 429 for the rest of "
+        f"the {shape.noisy_rate:.0f} a second it sends. While the burst lasts, the quiet "
         f"workspaces' p95 is {ms(during.p95)} ms ({times(during.p95, quiet.p95)} the quiet "
-        f"windows', {during.count:,} requests); for the rest of the window, when the noisy "
-        f"workspace gets only 429s, {ms(after.p95)} ms ({times(after.p95, quiet.p95)}, "
-        f"{after.count:,} requests). Over the whole noisy windows: {ms(noisy.p95)} ms "
-        f"({times(noisy.p95, quiet.p95)}).",
+        f"windows', {during.count:,} requests); for the rest of the window "
+        f"{ms(after.p95)} ms ({times(after.p95, quiet.p95)}, {after.count:,} requests). Over "
+        f"the whole noisy windows: {ms(noisy.p95)} ms ({times(noisy.p95, quiet.p95)}).",
     )
     if anchor is not None:
         a_quiet = anchor.quiet_latency(mix.QUIET_WINDOW)
@@ -434,11 +437,11 @@ def meaning(
     past_noisy = budget.quiet_latency(mix.NOISY_WINDOW, past_restarts=True)
     out += numbered(
         next(number),
-        "**Worker recycling.** config/gunicorn.py replaces a worker after 2,000 requests "
-        "(with jitter); the new worker imports the whole application before it serves, and "
-        "the other one serves everything meanwhile: "
+        "**Worker recycling.** config/gunicorn.py replaces a worker after "
+        f"{gunicorn_config.max_requests:,} requests (with jitter), refusals counted too; the "
+        "new worker is a fork of the master, which loaded the application once (preload_app): "
         f"{plural(restarts_quiet, 'restart')} in the quiet windows, {restarts_noisy} in the "
-        "noisy ones, where the refusals count towards the 2,000 too. "
+        "noisy ones. "
         f"{budget.restart_share(mix.QUIET_WINDOW):.0%} and "
         f"{budget.restart_share(mix.NOISY_WINDOW):.0%} of the quiet requests were sent within "
         f"{RESTART_SECONDS:.0f} s of a restart; leaving those out, the quiet p95 is "
@@ -475,36 +478,28 @@ def shortfall(shape: Shape, budget: RunResult, *, span: float, list_cost: float)
     out.append("")
     if during > TARGET_P95_RATIO:
         out += bullet(
-            f"The noisy workspace's own budget ({during:.2f}x while it is being spent): a fixed "
-            "window lets a workspace spend its minute's requests as fast as it sends them, here "
-            f"the plan's {shape.plan_rate:,} task lists in {span:.0f} s, about "
-            f"{shape.plan_rate * list_cost / 1000:.0f} CPU-seconds at once. A token bucket "
-            "(GCRA: one Redis script per request, as cheap as today's INCR and EXPIRE) keeps "
-            "the number a minute but refills it continuously: a workspace that keeps sending "
-            "at ten times its rate then gets its plan's rate evenly after its first minute, "
-            "instead of a burst at the start of every minute; a bucket smaller than a "
-            "minute's budget (ten seconds' worth, say) smooths the first minute too. That "
-            "changes what the plan's number lets a client that sends in batches do (today "
-            f"{shape.plan_rate:,} at once every minute works), so it is a product decision and "
-            "is not made here. Failing that, headroom: a deployment with that much idle "
-            "capacity across its web pods absorbs the burst; two busy cores do not."
+            f"The noisy workspace's burst ({during:.2f}x while it lasts): {shape.plan_burst:,} "
+            f"task lists at once, about {shape.plan_burst * list_cost / 1000:.1f} CPU-seconds "
+            f"in {span:.1f} s. A smaller burst would spread them; it would also refuse clients "
+            "that send a page of parallel requests, which is what the burst is for. Headroom "
+            "absorbs it: a deployment with idle capacity across its web pods; two busy cores "
+            "have little."
         )
     if after > TARGET_P95_RATIO:
         out += bullet(
-            f"Once the budget is spent ({after:.2f}x with only 429s): the refusals themselves, "
-            "their client on the same cores and the extra worker restarts (see above). "
-            "A refusal is already the cheapest request the server answers; what remains is "
-            "gunicorn's HTTP handling, the middleware stack and the log line."
+            f"Past the burst ({after:.2f}x): the noisy workspace's rate of task lists and its "
+            "refusals, and their client on the same cores. A refusal is already the cheapest "
+            "request the server answers; what remains is gunicorn's HTTP handling, the "
+            "middleware stack and the log line. Headroom again: the quiet load and the noisy "
+            "workspace's rate together are what this machine has."
         )
     if restarts_noisy > restarts_quiet:
         out += bullet(
             f"Worker recycling: {restarts_noisy:.0%} of the quiet requests in the noisy windows "
             f"came within {RESTART_SECONDS:.0f} s of a worker restart, against "
             f"{restarts_quiet:.0%} in the quiet ones, since the noisy workspace's requests "
-            "count towards each worker's 2,000 too. `preload_app` in config/gunicorn.py (a new "
-            "worker forks from a master that has imported the application, in milliseconds) or "
-            "a larger `GUNICORN_MAX_REQUESTS` would make a restart cheap or rare; neither is "
-            "changed here (the production server is measured as it is configured)."
+            "count towards each worker's budget too; a larger `GUNICORN_MAX_REQUESTS` would "
+            "make restarts rarer."
         )
     return out
 
@@ -546,7 +541,9 @@ def setup_lines(shape: Shape, environment: Environment, runs: dict[str, RunResul
     out += bullet(
         "Server: production's: gunicorn `--config config/gunicorn.py config.wsgi:application` "
         f"(gthread, `WEB_CONCURRENCY={shape.workers}` workers of `GUNICORN_THREADS="
-        f"{shape.threads}` threads, keep-alive, a worker recycled after 2,000 requests) with "
+        f"{shape.threads}` threads, keep-alive, the application loaded once in the master and "
+        f"each worker forked from it, a worker recycled after {gunicorn_config.max_requests:,} "
+        "requests) with "
         "`config.settings.prod`: `DEBUG` off, connections from Django's psycopg pool, Redis "
         "for the cache and sessions, the static files' manifest from collectstatic, and one "
         "JSON log line per request (`LOG_FORMAT=json`), written to a file. Every request "

@@ -97,7 +97,8 @@ class Variant:
     title: str
     windows: int
     window_seconds: int
-    # Windows start on the minute, as the budget's fixed windows do (see plan_windows).
+    # Windows start on the minute, so that the server log's minutes are the windows' (see
+    # plan_windows).
     aligned: bool
     extra_env: dict[str, str] = field(default_factory=dict)
 
@@ -387,8 +388,8 @@ def spent(before: dict[str, float], after: dict[str, float]) -> dict[str, float]
 
 def plan_windows(variant: Variant, now: float, warmup: float) -> list[Window]:
     """Quiet and noisy windows in turn, starting with a quiet one after the warm-up. Aligned:
-    each starts on the minute, so that a noisy window is exactly one of the budget's fixed
-    one-minute windows, as for a workspace that is noisy all the time."""
+    each starts on the minute, so that a noisy window is exactly one minute of the server log's
+    per-minute counts of the noisy workspace's answers."""
     first = now + warmup
     if variant.aligned:
         first = math.ceil(first / 60) * 60
@@ -768,6 +769,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             noisy_rate=config.noisy_rate,
             noisy_users=NOISY_USERS,
             plan_rate=PLAN_RATE_PER_MINUTE,
+            plan_burst=int(plan["noisy"]["plan_burst"]),
             workers=WEB_CONCURRENCY,
             threads=GUNICORN_THREADS,
             settle=SETTLE_SECONDS,

@@ -153,6 +153,7 @@ def _signed_in(tenant: Tenant, user: User) -> str:
 def seed_tenant(slug: str, *, tasks: int, noisy: bool) -> dict[str, Any]:
     from tenant_apps.api_access.models import Scope
     from tenant_apps.api_access.services import api_key_create
+    from tenant_apps.api_access.throttling import Budget
     from tenants.context import tenant_context
     from tenants.hosts import primary_host_for_slug
     from tenants.services import tenant_provision
@@ -180,6 +181,7 @@ def seed_tenant(slug: str, *, tasks: int, noisy: bool) -> dict[str, Any]:
         "project_key": project.key,
         "tasks": [{"id": str(task.public_id), "number": task.number} for task in made[:READ_TASKS]],
         "plan_requests_per_minute": rate,
+        "plan_burst": Budget(rate).burst,
     }
 
 
