@@ -1,19 +1,31 @@
 """Host -> tenant, without touching the database on the hot path.
 
-Three levels: a dict in this process (entries trusted for STRATA_ROUTING_LOCAL_TTL seconds),
-then the un-prefixed "global" cache in Redis shared by every process, then the database.
+Three levels: a dict in this process, then the un-prefixed "global" cache in Redis shared by
+every process, then the database.
 
 When a Tenant or Domain is saved or deleted, its hosts' Redis entries are replaced, after
-commit, by a short-lived tombstone; every process then sees the change once its own copy
-expires, so staleness is bounded by the local TTL. Readers only *add* to Redis, never overwrite,
+commit, by a short-lived tombstone, and the hosts are added to a change log in Redis (a counter,
+the epoch, and the hosts changed at each count). Readers only *add* to Redis, never overwrite,
 so a reader that loaded the old route just before the commit cannot put it back over the
-tombstone. Writes that send no model signals (QuerySet.update(), raw SQL) are not seen until
-Redis expires the entry (STRATA_ROUTING_SHARED_TTL): change tenants through their services.
+tombstone.
+
+Each process reads the change log at most once per STRATA_ROUTING_LOCAL_TTL seconds (one round
+trip, at a request's start) and drops its copies of the hosts changed since it last looked, or
+all of them when the log no longer reaches back that far. Staleness is bounded by the local TTL,
+and a process's copy of an unchanged host is good for up to _LOCAL_MAX_SECONDS: with thousands
+of tenants a process sees each host far less often than every few seconds, and re-reading
+every route from Redis would cost a round trip on almost every request. Without the log (Redis
+down, or a cache that is not Redis) copies are kept for the local TTL only.
+
+Writes that send no model signals (QuerySet.update(), raw SQL) are not in the log and are seen
+when the entries expire (STRATA_ROUTING_SHARED_TTL in Redis, then _LOCAL_MAX_SECONDS here):
+change tenants through their services.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -36,6 +48,10 @@ _TOMBSTONE_SECONDS: Final = 10
 _KEY_VERSION: Final = "v1"
 # A flood of made-up host names must not grow a worker's memory without bound.
 _LOCAL_MAX_ENTRIES: Final = 20_000
+# How long this process keeps a copy while the change log says its host has not changed.
+_LOCAL_MAX_SECONDS: Final = 600.0
+# Hosts the change log keeps: far more than change within a local TTL.
+_CHANGES_KEPT: Final = 10_000
 
 _REDIRECT_TO: Final = "__redirect_to__"
 _REDIRECT_UNTIL: Final = "__redirect_until__"
@@ -56,11 +72,96 @@ class Redirect:
         return time.time() < self.until
 
 
-# What this process keeps per host: expiry (monotonic), then the tenant's field names and values
-# in model order, ready for Tenant.from_db(); or a Redirect; or None for an unknown host.
-_LocalRoute = tuple[float, tuple[list[str], list[Any]] | Redirect | None]
+# What this process keeps per host: when it was loaded (monotonic) and for how long it may be
+# trusted at most, then the tenant's field names and values in model order, ready for
+# Tenant.from_db(); or a Redirect; or None for an unknown host.
+_LocalRoute = tuple[float, float, tuple[list[str], list[Any]] | Redirect | None]
 
 _local: dict[str, _LocalRoute] = {}
+
+
+def _now() -> float:
+    """Monotonic seconds (tests move it)."""
+    return time.monotonic()
+
+
+class _ChangeLog:
+    """This process's view of the change log: the epoch it has caught up with, when it last
+    looked, and for how long its copies may be trusted (module docstring)."""
+
+    EPOCH: Final = "route-changes:epoch"
+    HOSTS: Final = "route-changes:hosts"
+    # INCR the epoch, log each host under it (member "epoch host", scored by the epoch) and
+    # keep the newest ARGV[1] members. Returns the new epoch.
+    PUBLISH: Final = """
+local epoch = redis.call('INCR', KEYS[1])
+for i = 2, #ARGV do
+  redis.call('ZADD', KEYS[2], epoch, epoch .. ' ' .. ARGV[i])
+end
+redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -tonumber(ARGV[1]) - 1)
+return epoch
+"""
+
+    def __init__(self) -> None:
+        self.epoch: int | None = None
+        self.checked_at = -math.inf
+        self.trusted_for = 0.0
+
+    def publish(self, hosts: Iterable[str]) -> None:
+        redis = _redis()
+        if redis is not None:
+            keys = [self._key(self.EPOCH), self._key(self.HOSTS)]
+            redis.eval(self.PUBLISH, 2, *keys, _CHANGES_KEPT, *sorted(hosts))
+
+    def catch_up(self, now: float) -> None:
+        """At most once per local TTL: drop the copies of hosts changed since the last look."""
+        ttl = float(settings.STRATA_ROUTING_LOCAL_TTL)
+        if now - self.checked_at < ttl:
+            return
+        self.checked_at = now
+        self.trusted_for = ttl
+        redis = _redis()
+        if redis is None:
+            return
+        try:
+            with redis.pipeline(transaction=False) as pipe:
+                pipe.get(self._key(self.EPOCH))
+                pipe.zrange(self._key(self.HOSTS), 0, 0, withscores=True)
+                since = "+inf" if self.epoch is None else f"({self.epoch}"  # none: all go
+                pipe.zrangebyscore(self._key(self.HOSTS), since, "+inf")
+                raw_epoch, oldest, changed = pipe.execute()
+        except Exception:  # Redis down: copies are good for the local TTL, as routes degrade
+            logger.warning("routing change log unavailable; keeping routes for %ss", ttl)
+            self.epoch = None
+            return
+        epoch = int(raw_epoch or 0)
+        logged_from = int(oldest[0][1]) if oldest else epoch + 1
+        if self.epoch is None or epoch < self.epoch or logged_from > self.epoch + 1:
+            _local.clear()  # first look, a Redis that lost its log, or changes trimmed away
+        else:
+            for member in changed:
+                _local.pop(member.decode().partition(" ")[2], None)
+        self.epoch = epoch
+        self.trusted_for = _LOCAL_MAX_SECONDS
+
+    def forget(self) -> None:
+        self.epoch = None
+        self.checked_at = -math.inf
+
+    @staticmethod
+    def _key(name: str) -> str:
+        return str(caches["global"].make_key(name))
+
+
+def _redis() -> Any:
+    """The global cache's Redis client, or None when the cache is not Redis."""
+    client = getattr(caches["global"], "client", None)
+    if client is None or not hasattr(client, "get_client"):
+        return None
+    return client.get_client(write=True)
+
+
+_changes = _ChangeLog()
 
 
 def _cache_key(host: str) -> str:
@@ -152,13 +253,23 @@ def _fetch(host: str) -> tuple[list[str], list[Any]] | Redirect | None:
 def resolve(host: str) -> Tenant | Redirect | None:
     """The tenant `host` belongs to, a Redirect for a former host, or None. `host` is
     lower-case without a port."""
-    now = time.monotonic()
+    now = _now()
+    _changes.catch_up(now)
     entry = _local.get(host)
-    if entry is None or entry[0] <= now:
+    if entry is None or now - entry[0] >= min(entry[1], _changes.trusted_for):
         if len(_local) >= _LOCAL_MAX_ENTRIES:
             _local.clear()
-        entry = _local[host] = (now + settings.STRATA_ROUTING_LOCAL_TTL, _fetch(host))
-    fields = entry[1]
+        looked_at = _changes.checked_at
+        fields = _fetch(host)
+        # Another thread's look at the change log during the fetch may have dropped this host
+        # before it is stored here: such a copy is trusted for the local TTL only.
+        trusted = (
+            _LOCAL_MAX_SECONDS
+            if _changes.checked_at == looked_at
+            else float(settings.STRATA_ROUTING_LOCAL_TTL)
+        )
+        entry = _local[host] = (now, trusted, fields)
+    fields = entry[2]
     if fields is None or isinstance(fields, Redirect):
         return fields
     # A fresh instance per request: nothing a view does to it can leak into the next request.
@@ -166,7 +277,8 @@ def resolve(host: str) -> Tenant | Redirect | None:
 
 
 def invalidate_hosts(hosts: Iterable[str]) -> None:
-    """Forget the routes for `hosts` here and in Redis; other processes follow within the TTL."""
+    """Forget the routes for `hosts` here and in Redis, and log them as changed: other
+    processes follow within the local TTL."""
     names = {host.lower() for host in hosts if host}
     if not names:
         return
@@ -176,6 +288,7 @@ def invalidate_hosts(hosts: Iterable[str]) -> None:
         caches["global"].set_many(
             {_cache_key(name): _TOMBSTONE for name in names}, timeout=_TOMBSTONE_SECONDS
         )
+        _changes.publish(names)
     except Exception:
         logger.exception(
             "could not invalidate routes for %s; they may be served for up to %ss",
@@ -187,6 +300,7 @@ def invalidate_hosts(hosts: Iterable[str]) -> None:
 def clear_local() -> None:
     """Drop this process's copies (tests and benchmarks use it to force a Redis read)."""
     _local.clear()
+    _changes.forget()
 
 
 # Invalidation hangs on model signals rather than on each service so that every save() or

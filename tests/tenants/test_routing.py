@@ -318,3 +318,145 @@ def test_a_host_no_dns_name_could_have_is_a_404_without_a_lookup(
 
     assert response.status_code == 404
     assert caches["global"].get(f"route:v1:{host}") is None
+
+
+# --- This process's copies and the change log ------------------------------------------------
+
+
+class _Clock:
+    """routing's monotonic clock, moved by the test."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.now = 1_000.0
+        monkeypatch.setattr(routing, "_now", lambda: self.now)
+
+
+def _hosts(*tenants: Tenant) -> list[str]:
+    return [tenant.domains.get().domain for tenant in tenants]
+
+
+def _drop_shared(*hosts: str) -> None:
+    """Take routes out of Redis: a copy read again must then come from the database."""
+    caches["global"].delete_many([f"route:v1:{host}" for host in hosts])
+
+
+def _changed_elsewhere(host: str) -> None:
+    """What another process's save of the host's tenant does: tombstone and change log, while
+    this process still holds its copy."""
+    held = dict(routing._local)
+    routing.invalidate_hosts([host])
+    routing._local.update(held)
+
+
+def _database_reads(host: str) -> int:
+    """Resolve `host`: the routing queries it sent to the database (setting the schema aside)."""
+    with CaptureQueriesContext(connection) as queries:
+        assert routing.resolve(host) is not None
+    return len([q for q in queries.captured_queries if "search_path" not in q["sql"]])
+
+
+def test_a_copy_outlives_the_local_ttl_while_its_host_is_unchanged(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings, tenant: Tenant
+) -> None:
+    """With thousands of tenants a process sees each host less often than every few seconds:
+    re-reading each route once the local TTL has passed would cost a round trip to Redis on
+    almost every request."""
+    clock = _Clock(monkeypatch)
+    [host] = _hosts(tenant)
+    routing.resolve(host)
+    _drop_shared(host)
+
+    clock.now += 100 * settings.STRATA_ROUTING_LOCAL_TTL
+
+    assert _database_reads(host) == 0
+
+
+def test_a_copy_is_read_again_after_its_longest_life(
+    monkeypatch: pytest.MonkeyPatch, tenant: Tenant
+) -> None:
+    """Writes that bypass the models are not in the change log: a copy still expires."""
+    clock = _Clock(monkeypatch)
+    [host] = _hosts(tenant)
+    routing.resolve(host)
+    _drop_shared(host)
+
+    clock.now += routing._LOCAL_MAX_SECONDS
+
+    assert _database_reads(host) == 1
+
+
+def test_a_host_changed_in_another_process_is_dropped_within_the_local_ttl(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    clock = _Clock(monkeypatch)
+    changed, unchanged = _hosts(tenant, other_tenant)
+    routing.resolve(changed)
+    routing.resolve(unchanged)
+    _drop_shared(unchanged)
+
+    _changed_elsewhere(changed)
+    clock.now += settings.STRATA_ROUTING_LOCAL_TTL / 2
+    within_the_ttl = _database_reads(changed)
+    clock.now += settings.STRATA_ROUTING_LOCAL_TTL
+
+    assert within_the_ttl == 0  # still this process's copy
+    assert _database_reads(changed) == 1  # dropped; the tombstone sends it to the database
+    assert _database_reads(unchanged) == 0  # its copy is kept
+
+
+def test_when_the_change_log_no_longer_reaches_back_every_copy_goes(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings, tenant: Tenant
+) -> None:
+    clock = _Clock(monkeypatch)
+    [host] = _hosts(tenant)
+    routing.resolve(host)
+    _drop_shared(host)
+    monkeypatch.setattr(routing, "_CHANGES_KEPT", 1)
+
+    # Two changes of other hosts: the log keeps only the last, this process missed the first.
+    _changed_elsewhere("gone-1.localhost")
+    _changed_elsewhere("gone-2.localhost")
+    clock.now += settings.STRATA_ROUTING_LOCAL_TTL
+
+    assert _database_reads(host) == 1
+
+
+def test_a_redis_that_lost_the_change_log_drops_every_copy(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings, tenant: Tenant
+) -> None:
+    """A restarted Redis keeps nothing: its epoch starts again below this process's."""
+    clock = _Clock(monkeypatch)
+    [host] = _hosts(tenant)
+    _changed_elsewhere("earlier.localhost")
+    routing.resolve(host)
+    _drop_shared(host)
+
+    caches["global"].delete_many([routing._ChangeLog.EPOCH, routing._ChangeLog.HOSTS])
+    clock.now += settings.STRATA_ROUTING_LOCAL_TTL
+
+    assert _database_reads(host) == 1
+
+
+def test_without_the_change_log_a_copy_lasts_the_local_ttl_only(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings, tenant: Tenant
+) -> None:
+    """Redis down: nothing says what changed, so copies are read again (from the database)
+    once the local TTL has passed, as routes degrade."""
+    clock = _Clock(monkeypatch)
+    [host] = _hosts(tenant)
+    settings.CACHES = {
+        **settings.CACHES,
+        "global": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.2},
+        },
+    }
+    routing.resolve(host)
+
+    clock.now += settings.STRATA_ROUTING_LOCAL_TTL / 2
+    within_the_ttl = _database_reads(host)
+    clock.now += settings.STRATA_ROUTING_LOCAL_TTL
+
+    assert within_the_ttl == 0
+    assert _database_reads(host) == 1
