@@ -56,6 +56,7 @@ from bench.common import (  # noqa: E402
     write_section,
 )
 from bench.serving import GunicornServer, Sample, ensure_wrk  # noqa: E402
+from config import gunicorn as gunicorn_config  # noqa: E402
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/9"
 PLAIN_DATABASE = "strata_bench_scale_plain"
@@ -820,14 +821,16 @@ def meaning(
     pair = (STOCK.key, LIST.key)
     out += bullet(
         "Routing: Strata routes from a per-process cache backed by Redis, so the number of "
-        "tenants changes what a request costs only through what it touches. With every request "
-        f"to another of {large.tenants:,} tenants, a host's in-process entry (5 s) has mostly "
-        "expired by its next request, so the route comes from Redis (one GET; Redis keeps a "
-        "route for an hour); on the list view every request also visits a schema its "
-        "connection has not cached, and the schema budget replaces the connection every "
-        f"{SCHEMA_BUDGET} schemas (about 7 ms). In an earlier run (2026-11-24) Redis kept routes "
-        "for 60 s only: most hosts then came from PostgreSQL and Strata's no-database view fell "
-        "to ~700 req/s, stock's level; the hour-long entry is that fix. Stock django-tenants "
+        "tenants changes what a request costs only through what it touches. A process keeps "
+        "its copy of a host's route for up to 10 minutes while Redis's change log (read once "
+        "per 5 s) does not name the host, so after the warm-up pass the no-database view "
+        f"reads no route from Redis even with every request to another of {large.tenants:,} "
+        "tenants. (With copies kept 5 s only, as before 2026-11-24, every request there paid a "
+        "Redis round trip and the view ran at about half its 10-tenant rate; with Redis "
+        "keeping routes for 60 s instead of an hour, most came from PostgreSQL, ~700 req/s.) "
+        "On the list view every request also visits a schema its connection has not cached, "
+        "and the schema budget replaces the connection every "
+        f"{SCHEMA_BUDGET} schemas (about 7 ms). Stock django-tenants "
         "looks the domain up in PostgreSQL on every request at any size, and its persistent "
         "connections keep growing their catalog caches (list view p95 "
         f"{median(small.samples[pair], 'p95_ms'):.2f} ms at {small.tenants}, "
@@ -843,8 +846,8 @@ def meaning(
         f"Worker memory: Strata's workers grew from {a:.0f} to {b:.0f} MiB between "
         f"{small.tenants} and {large.tenants:,} tenants: the in-process routes (one entry per "
         "host seen, capped at 20,000 entries) and Django's per-connection state. Gunicorn "
-        "recycles each worker after 2,000 requests in production (`config/gunicorn.py`), which "
-        "bounds whatever else accumulates."
+        f"recycles each worker after {gunicorn_config.max_requests:,} requests in production "
+        "(`config/gunicorn.py`), which bounds whatever else accumulates."
     )
     unbounded, lifetime, budget = by_key["unbounded"], by_key["lifetime"], by_key["budget"]
     out += bullet(
