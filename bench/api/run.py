@@ -939,8 +939,9 @@ def render_section(
         "Middleware: besides `SecurityMiddleware` and `CommonMiddleware`, which both run, "
         "`HealthCheckMiddleware`, `HostValidationMiddleware`, WhiteNoise, "
         "`TenantRoutingMiddleware` (host to tenant from its in-process cache, with Redis "
-        "behind it every 5 s), sessions, CSRF, authentication, allauth's `AccountMiddleware`, "
-        "`ImpersonationMiddleware`, messages, clickjacking and `TenantViewGuardMiddleware`."
+        "behind it and its change log read every 5 s), sessions, CSRF, authentication, "
+        "allauth's `AccountMiddleware`, `ImpersonationMiddleware`, messages, clickjacking and "
+        "`TenantViewGuardMiddleware`."
     )
     out += bullet(
         "`SET search_path` to the tenant's schema before its first query (the routing "

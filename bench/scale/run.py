@@ -663,7 +663,8 @@ def render(
         f"serve `{SMALL_DATABASE}` ({SMALL} tenants, made the same way) and `{SCALE_DATABASE}`), "
         f"under gunicorn with {WORKERS} sync workers each, "
         "persistent connections (`CONN_MAX_AGE` 600 s). Strata's routing keeps host routes in "
-        "each process (5 s) and in Redis; stock looks the domain up in the database on every "
+        "each process (up to 10 min while Redis's change log, read every 5 s, does not name "
+        "them) and in Redis; stock looks the domain up in the database on every "
         "request."
     )
     out += bullet(
