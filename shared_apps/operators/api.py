@@ -32,6 +32,7 @@ from tenants import lifecycle, transfer
 from tenants.models import Tenant, TenantStatus
 from tenants.schemas import ProvisioningNotReadyError
 from tenants.selectors import primary_host_of, tenants_for_operators
+from tenants.serializers import StrictCharField, StrictModelSerializer
 
 
 class TokenOperator:
@@ -99,7 +100,7 @@ class TenantPagination(LimitOffsetPagination):
     max_limit = 1000
 
 
-class TenantSerializer(serializers.ModelSerializer[Tenant]):
+class TenantSerializer(StrictModelSerializer[Tenant]):
     primary_host = serializers.SerializerMethodField()
     member_count = serializers.IntegerField(read_only=True)
     domains: serializers.RelatedField[Any, Any, Any] = serializers.SlugRelatedField(
@@ -128,21 +129,21 @@ class TenantSerializer(serializers.ModelSerializer[Tenant]):
 
 
 class ProvisionSerializer(serializers.Serializer[Any]):
-    slug = serializers.CharField(max_length=64)
-    name = serializers.CharField(max_length=100)
+    slug = StrictCharField(max_length=64)
+    name = StrictCharField(max_length=100)
     owner_email = serializers.EmailField(max_length=254)
 
 
 class ReasonSerializer(serializers.Serializer[Any]):
-    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    reason = StrictCharField(max_length=500, required=False, allow_blank=True, default="")
 
 
 class RenameSerializer(serializers.Serializer[Any]):
-    slug = serializers.CharField(max_length=64)
+    slug = StrictCharField(max_length=64)
 
 
 class PurgeSerializer(serializers.Serializer[Any]):
-    confirm = serializers.CharField(max_length=64, help_text="the tenant's subdomain, again")
+    confirm = StrictCharField(max_length=64, help_text="the tenant's subdomain, again")
 
 
 def _tenant(slug: str) -> Tenant:
@@ -309,8 +310,8 @@ class PurgeView(TenantActionView):
 
 class ImportSerializer(serializers.Serializer[Any]):
     archive = serializers.FileField(help_text="a zip made by an export")
-    slug = serializers.CharField(max_length=64)
-    name = serializers.CharField(max_length=100)
+    slug = StrictCharField(max_length=64)
+    name = StrictCharField(max_length=100)
     owner_email = serializers.EmailField(max_length=254, required=False)
 
 

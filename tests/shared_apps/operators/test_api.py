@@ -92,6 +92,10 @@ def test_provisioning_through_the_api(token: str, tenant: Tenant) -> None:
     missing = _post(api, "/tenants/", {"slug": "ok"})
     assert missing.status_code == 400
     assert set(missing.json()) == {"name", "owner_email"}
+    numbers = _post(api, "/tenants/", {"slug": 1234, "name": 5, "owner_email": "n@i.test"})
+    assert numbers.status_code == 400
+    assert set(numbers.json()) == {"slug", "name"}
+    assert not Tenant.objects.filter(slug="1234").exists()
     entry = PlatformAuditEntry.objects.get(action=PlatformAction.TENANT_CREATED)
     assert entry.actor_label == "operator API token ci-deploy (" + entry.actor_label.split("(")[1]
 

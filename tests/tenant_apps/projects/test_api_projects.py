@@ -231,6 +231,10 @@ def test_owners_and_members_create_and_delete_labels(
         ({"name": "ux", "color": "red"}, "color", "# and six hex digits"),
         ({"name": "ux", "color": "#12345"}, "color", "# and six hex digits"),
         ({"name": "ux", "color": "#12345g"}, "color", "# and six hex digits"),
+        # Text only: DRF alone would store the number's digits.
+        ({"name": -3.7e16}, "name", "Not a valid string"),
+        ({"name": 42}, "name", "Not a valid string"),
+        ({"name": "ux", "color": 123456}, "color", "Not a valid string"),
     ],
 )
 def test_bad_labels_get_field_errors_and_nothing_is_created(
