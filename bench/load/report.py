@@ -462,11 +462,13 @@ def meaning(
             "quiet load leaves, so the other workspaces' p95 stays within the target."
         )
     else:
-        out += shortfall(shape, budget, span=span, list_cost=list_cost)
+        out += shortfall(shape, budget, anchor, span=span, list_cost=list_cost)
     return out
 
 
-def shortfall(shape: Shape, budget: RunResult, *, span: float, list_cost: float) -> list[str]:
+def shortfall(
+    shape: Shape, budget: RunResult, anchor: RunResult | None, *, span: float, list_cost: float
+) -> list[str]:
     """Why the other workspaces' p95 rose past the target, from what this run measured, and
     what would change it."""
     quiet = budget.quiet_latency(mix.QUIET_WINDOW).p95
@@ -500,6 +502,27 @@ def shortfall(shape: Shape, budget: RunResult, *, span: float, list_cost: float)
             f"{restarts_quiet:.0%} in the quiet ones, since the noisy workspace's requests "
             "count towards each worker's budget too; a larger `GUNICORN_MAX_REQUESTS` would "
             "make restarts rarer."
+        )
+    worst, worst_name = worst_endpoint(budget)
+    if worst > TARGET_P95_RATIO:
+        out += bullet(
+            f"Per endpoint (the worst, `{worst_name}`, {worst:.2f}x): the short API reads rise "
+            "the most, the board page (the quiet mix's longest request) the least. They share "
+            f"the {shape.workers} gunicorn processes with the noisy workspace's "
+            f"{budget.rate(mix.NOISY, mix.NOISY_WINDOW):.0f} requests a second, and each "
+            "process's threads take turns on one interpreter, so a read of a few milliseconds "
+            "waits behind task lists and refusals it would not meet in a quiet window. Not taken "
+            "apart further here. What would separate them: more processes with fewer threads "
+            "each, API and page traffic on web pods of their own, or headroom."
+        )
+    if anchor is not None:
+        mine = budget.quiet_latency(mix.QUIET_WINDOW).p95
+        theirs = anchor.quiet_latency(mix.QUIET_WINDOW).p95
+        out += bullet(
+            f"For scale: the same quiet load had a p95 of {ms(mine)} ms in this run's quiet "
+            f"windows and {ms(theirs)} ms in the anchor run's ({times(mine, theirs)}); "
+            "between runs of the same load on this machine, p95 moves by as much as the margins "
+            "above."
         )
     return out
 
