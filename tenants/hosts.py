@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest
+
+# A DNS label (RFC 1123): letters, digits and hyphens, 1 to 63 of them, no hyphen at either end.
+_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\Z")
+
+
+def is_dns_name(host: str) -> bool:
+    """Whether lower-case `host` (no port) could be a name in DNS: at most 253 characters of
+    valid labels. A Host header that is not one is malformed, whatever it names."""
+    return 0 < len(host) <= 253 and all(_LABEL.match(label) for label in host.split("."))
 
 
 def split_host(host: str) -> tuple[str, str]:

@@ -13,7 +13,7 @@ from django.urls import set_urlconf
 from tenants import routing
 from tenants.connections import note_schema_served
 from tenants.context import tenant_connection
-from tenants.hosts import public_hosts, split_host, tenant_site_url
+from tenants.hosts import is_dns_name, public_hosts, split_host, tenant_site_url
 from tenants.models import Tenant, TenantStatus
 from tenants.observability import bind_tenant
 from tenants.requests import RoutedRequest
@@ -60,10 +60,13 @@ class HostValidationMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         try:
-            domain, _port = split_domain_port(request.get_host())  # syntax checked by Django
+            domain, port = split_domain_port(request.get_host())  # syntax checked by Django
         except DisallowedHost:
-            domain = ""
-        if not domain or not (
+            domain, port = "", ""
+        # Django's syntax admits names no DNS could hold (an empty label, a label of 300
+        # characters, a hyphen at an end) and any port number: such a Host is malformed.
+        well_formed = is_dns_name(domain) and (not port or 0 < int(port) <= 65535)
+        if not well_formed or not (
             validate_host(domain, self.patterns) or routing.resolve(domain) is not None
         ):
             return _render_public(request, "400.html", {}, 400)

@@ -37,6 +37,7 @@ from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models.signals import post_delete, post_save
 
 from tenants.context import schema_context
+from tenants.hosts import is_dns_name
 from tenants.models import Domain, Tenant
 
 logger = logging.getLogger(__name__)
@@ -222,12 +223,6 @@ def _add_to_shared_cache(host: str, value: Route) -> None:
         logger.warning("routing cache unavailable, not caching %s", host)
 
 
-def _is_dns_name(host: str) -> bool:
-    # Django has checked the characters; a name longer than DNS allows cannot be a tenant and
-    # must not reach the caches (one cache entry and one query per made-up name).
-    return len(host) <= 253 and all(0 < len(label) <= 63 for label in host.split("."))
-
-
 def _fields_of(route: Route) -> tuple[list[str], list[Any]] | Redirect | None:
     if isinstance(route, str):
         return None
@@ -241,7 +236,7 @@ def _fields_of(route: Route) -> tuple[list[str], list[Any]] | Redirect | None:
 
 def _fetch(host: str) -> tuple[list[str], list[Any]] | Redirect | None:
     """Redis, else the database."""
-    if not _is_dns_name(host):
+    if not is_dns_name(host):  # a made-up name must cost no cache entry and no query
         return None
     route = _from_shared_cache(host)
     if route is None:
