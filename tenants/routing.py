@@ -36,6 +36,7 @@ from django.core.cache import caches
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models.signals import post_delete, post_save
 
+from tenants.cache_clients import redis_client
 from tenants.context import schema_context
 from tenants.hosts import is_dns_name
 from tenants.models import Domain, Tenant
@@ -109,10 +110,10 @@ return epoch
         self.trusted_for = 0.0
 
     def publish(self, hosts: Iterable[str]) -> None:
-        redis = _redis()
+        redis = redis_client(caches["global"])
         if redis is not None:
             keys = [self._key(self.EPOCH), self._key(self.HOSTS)]
-            redis.eval(self.PUBLISH, 2, *keys, _CHANGES_KEPT, *sorted(hosts))
+            redis.register_script(self.PUBLISH)(keys=keys, args=[_CHANGES_KEPT, *sorted(hosts)])
 
     def catch_up(self, now: float) -> None:
         """At most once per local TTL: drop the copies of hosts changed since the last look."""
@@ -121,7 +122,7 @@ return epoch
             return
         self.checked_at = now
         self.trusted_for = ttl
-        redis = _redis()
+        redis = redis_client(caches["global"])
         if redis is None:
             return
         try:
@@ -152,14 +153,6 @@ return epoch
     @staticmethod
     def _key(name: str) -> str:
         return str(caches["global"].make_key(name))
-
-
-def _redis() -> Any:
-    """The global cache's Redis client, or None when the cache is not Redis."""
-    client = getattr(caches["global"], "client", None)
-    if client is None or not hasattr(client, "get_client"):
-        return None
-    return client.get_client(write=True)
 
 
 _changes = _ChangeLog()
