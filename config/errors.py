@@ -3,12 +3,14 @@ program, and the OpenAPI schema promises JSON for every answer)."""
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 
 from billing.entitlements import PlanLimitError
+from tenants.availability import note_failure, unavailable_response, unreachable_service
 
 
 def _api(request: HttpRequest) -> bool:
@@ -38,6 +40,11 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    # Django calls this while handling the exception: an outage is a 503, not our bug.
+    service = unreachable_service(sys.exc_info()[1])
+    if service is not None:
+        note_failure(service)
+        return unavailable_response(request, service)
     if _api(request):
         return _json(500, "server_error", "Something went wrong on our side; it was logged.")
     return defaults.server_error(request)

@@ -151,7 +151,9 @@ def use_connection_pool(database: dict[str, Any]) -> None:
         "min_size": env_int("DATABASE_POOL_MIN_SIZE", default=2, minimum=0),
         "max_size": env_int("DATABASE_POOL_MAX_SIZE", default=10, minimum=1),
         "max_lifetime": env_int("DATABASE_POOL_MAX_LIFETIME", default=1800, minimum=60),
-        "timeout": env_int("DATABASE_POOL_TIMEOUT", default=10, minimum=1),
+        # How long a request waits for a connection. Each thread holds at most one, so a wait
+        # means PostgreSQL is not accepting connections: answer 503 soon (tenants.availability).
+        "timeout": env_int("DATABASE_POOL_TIMEOUT", default=2, minimum=1),
     }
 
 
@@ -360,6 +362,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "tenants.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # While this process knows PostgreSQL is unreachable: 503 at once, no wait for a connection.
+    "tenants.availability.DatabaseOutageMiddleware",
     "tenants.middleware.TenantRoutingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
