@@ -8,7 +8,9 @@ write to an account goes through billing.services, which drops the cached copy a
 
 from __future__ import annotations
 
+import contextlib
 import enum
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -23,7 +25,10 @@ from django.utils import timezone
 from billing.catalog import Plan, default_plan, plan_named, trial_plan
 from billing.models import BillingAccount, SubscriptionStatus
 from billing.stripe_client import billing_enabled
+from tenants.availability import REDIS_ERRORS
 from tenants.models import Tenant
+
+logger = logging.getLogger(__name__)
 
 CACHE_SECONDS = 300
 # The trial's last days show a banner to admins.
@@ -129,7 +134,11 @@ def _account_fields(tenant: Tenant) -> dict[str, Any] | None:
 def _cached_account_fields(tenant: Tenant) -> dict[str, Any] | None:
     cache = caches["global"]
     key = _cache_key(tenant.pk)
-    cached = cache.get(key)
+    try:
+        cached = cache.get(key)
+    except REDIS_ERRORS:  # Redis down: the database answers, as on a miss
+        logger.warning("billing cache unavailable, reading the account from the database")
+        cached = None
     if cached == _NO_ACCOUNT:
         return None
     if isinstance(cached, dict):
@@ -137,7 +146,8 @@ def _cached_account_fields(tenant: Tenant) -> dict[str, Any] | None:
     fields: dict[str, Any] | None = (
         BillingAccount.objects.filter(tenant_id=tenant.pk).values(*_FIELDS).first()
     )
-    cache.set(key, fields if fields is not None else _NO_ACCOUNT, CACHE_SECONDS)
+    with contextlib.suppress(*REDIS_ERRORS):  # logged by the read just before
+        cache.set(key, fields if fields is not None else _NO_ACCOUNT, CACHE_SECONDS)
     return fields
 
 

@@ -17,6 +17,7 @@ than the 429 itself, which is what keeps it from slowing its neighbours.
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -30,12 +31,15 @@ from rest_framework.throttling import BaseThrottle
 
 from billing.entitlements import api_requests_per_minute
 from billing.standing import standing_for
+from tenants.availability import REDIS_ERRORS
 from tenants.cache_clients import redis_client
 from tenants.models import Tenant
 from tenants.requests import RoutedRequest
 
 if TYPE_CHECKING:  # DRF imports this module while loading its views
     from rest_framework.views import APIView
+
+logger = logging.getLogger(__name__)
 
 MINUTE_US = 60_000_000
 # How much of its rate a workspace may send at once: ten seconds' worth (Pro: 100 of its 600 a
@@ -142,6 +146,8 @@ redis.call('SET', KEYS[1], bucket, 'PX', math.ceil(ahead / 1000) + 1000)
 return {1, bucket}
 """
 _local_lock = threading.Lock()
+# Buckets kept in this process while Redis cannot be reached, by cache key.
+_buckets_here: dict[str, Bucket] = {}
 
 
 def _take(now: int, budget: Budget) -> tuple[bool, Bucket]:
@@ -151,7 +157,10 @@ def _take(now: int, budget: Budget) -> tuple[bool, Bucket]:
     if redis is not None:
         key = cache.make_key(BUCKET_KEY)  # with the schema, as every tenant cache key
         args = [now, budget.interval, budget.tolerance]
-        taken, raw = redis.register_script(_ADMIT_LUA)(keys=[key], args=args)
+        try:
+            taken, raw = redis.register_script(_ADMIT_LUA)(keys=[key], args=args)
+        except REDIS_ERRORS:
+            return _take_here(key, now, budget)
         bucket = Bucket.decode(raw)
         if bucket is None:
             raise RuntimeError(f"the API budget script answered {raw!r}")
@@ -161,6 +170,19 @@ def _take(now: int, budget: Budget) -> tuple[bool, Bucket]:
         if taken:
             timeout = math.ceil((bucket.full_at - now) / 1_000_000) + 1
             cache.set(BUCKET_KEY, bucket.encode(), timeout=timeout)
+    return taken, bucket
+
+
+def _take_here(key: str, now: int, budget: Budget) -> tuple[bool, Bucket]:
+    """Redis down: the API keeps answering, each process holding the workspace to its rate on
+    its own (so a workspace may get up to its rate once per process until Redis is back)."""
+    logger.warning("API budget store unavailable; counting in this process")
+    with _local_lock:
+        if len(_buckets_here) > SpentBudgets.LIMIT:
+            _buckets_here.clear()
+        taken, bucket = admit(_buckets_here.get(key), now, budget)
+        if taken:
+            _buckets_here[key] = bucket
     return taken, bucket
 
 
