@@ -54,11 +54,15 @@ logconfig_dict = {
 
 
 def when_ready(server: object) -> None:
-    """Before the first worker is forked: close any database connection made while loading the
-    application, so that no worker inherits the master's. Loading opens none today; this keeps
-    it so."""
+    """Before the first worker is forked: refuse to start behind a pooler that hands sessions to
+    other clients between transactions (exit status 1, one line in the log), then close any
+    database connection made while loading the application, so that no worker inherits the
+    master's. Loading opens none today; this keeps it so."""
+    import logging
+
     from django.db import connections
 
-    from tenants.connections import close_before_fork
+    from tenants.connections import close_before_fork, exit_if_pooled_per_transaction
 
+    exit_if_pooled_per_transaction(logging.getLogger("gunicorn.error"))
     close_before_fork(connections.all(initialized_only=True))

@@ -6,7 +6,8 @@ class TenantsConfig(AppConfig):
     verbose_name = "Tenancy"
 
     def ready(self) -> None:
-        from tenants import activity, routing
+        # checks: importing it registers the system checks.
+        from tenants import activity, checks, routing  # noqa: F401
 
         routing.connect_invalidation_signals()
         activity.connect()

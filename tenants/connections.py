@@ -17,12 +17,17 @@ pool, one DatabaseWrapper hands out different pooled connections request after r
 from __future__ import annotations
 
 import logging
+import select
+import time
 import weakref
 from collections.abc import Iterable
 from typing import Any
 
+import psycopg
 from django.conf import settings
 from django.db.backends.base.base import BaseDatabaseWrapper
+from psycopg import pq
+from psycopg.conninfo import make_conninfo
 
 from tenants.context import tenant_connection
 
@@ -92,3 +97,118 @@ def close_before_fork(wrappers: Iterable[BaseDatabaseWrapper]) -> None:
         if wrapper.alias in getattr(wrapper, "_connection_pools", {}):
             # PostgreSQL's wrapper is the only one with pools.
             wrapper.close_pool()  # type: ignore[attr-defined]
+
+
+# --- Transaction pooling ---------------------------------------------------------------------
+#
+# The tenant's schema lives on the session: django-tenants sets the search_path once per request
+# and every later query relies on it. A pooler that hands the server session to another client
+# between transactions (PgBouncer's pool_mode = transaction or statement) would run one tenant's
+# queries in the schema another client chose, so Strata refuses to run behind one.
+
+# Generous: only a pooler with every server connection taken makes a client wait at all; a
+# direct connection answers a query this simple in well under a millisecond.
+_POOLING_PROBE_TIMEOUT = 3.0
+
+
+def pooled_per_transaction(
+    connection: BaseDatabaseWrapper | None = None, *, rounds: int = 3
+) -> bool:
+    """Whether the server behind this connection's settings hands a client's session to other
+    clients between its transactions. Opens two connections of its own for a few queries.
+
+    The first connection notes its backend, the second holds a backend in an open transaction,
+    then the first asks again: a session of its own (a direct connection, session pooling)
+    still has its backend; a transaction pool took it back after the first query and lends
+    it out again (most recently released first), so the first connection gets another one or
+    waits for one. Raises psycopg.Error when the database cannot be reached, TimeoutError when
+    it gives the second connection no backend (a session pool with every connection taken).
+    """
+    connection = connection or tenant_connection()
+    params = connection.get_connection_params()
+    # Only libpq's own parameters: the rest are for psycopg's and Django's connection objects.
+    for key in ("cursor_factory", "context", "prepare_threshold", "autocommit", "row_factory"):
+        params.pop(key, None)
+    conninfo = make_conninfo(**params).encode()
+    # libpq's own calls with a deadline of ours: a query waiting for a pooler's backend can be
+    # abandoned at once, where psycopg would first send a cancel that a pooler cannot honour.
+    first = pq.PGconn.connect(conninfo)
+    second = pq.PGconn.connect(conninfo)
+    try:
+        for each in (first, second):
+            if each.status != pq.ConnStatus.OK:
+                raise psycopg.OperationalError(each.get_error_message())
+        for _ in range(rounds):
+            before = _backend_pid(first, b"SELECT pg_backend_pid()")
+            try:
+                # Holds a backend until the rollback.
+                _backend_pid(second, b"BEGIN; SELECT pg_backend_pid()")
+            except psycopg.OperationalError as error:
+                if "statement pooling" in str(error):
+                    return True  # PgBouncer's statement mode refuses transactions outright
+                raise
+            try:
+                after = _backend_pid(first, b"SELECT pg_backend_pid()")
+            except TimeoutError:
+                return True  # waiting for a backend while the second holds one: no session
+            _backend_pid(second, b"ROLLBACK")
+            if after != before:
+                return True
+        return False
+    finally:
+        first.finish()
+        second.finish()
+
+
+def _backend_pid(pgconn: pq.abc.PGconn, sql: bytes) -> int | None:
+    """Run `sql`; the value of its last row, if any. TimeoutError when no answer comes within
+    _POOLING_PROBE_TIMEOUT (the connection is then unusable)."""
+    pgconn.send_query(sql)
+    deadline = time.monotonic() + _POOLING_PROBE_TIMEOUT
+    value = None
+    while True:
+        pgconn.consume_input()
+        while pgconn.is_busy():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([pgconn.socket], [], [], remaining)[0]:
+                raise TimeoutError(f"no answer to {sql.decode()} within {_POOLING_PROBE_TIMEOUT}s")
+            pgconn.consume_input()
+        result = pgconn.get_result()
+        if result is None:
+            return value
+        if result.status == pq.ExecStatus.FATAL_ERROR:
+            raise psycopg.OperationalError(result.get_error_message())
+        if result.status == pq.ExecStatus.TUPLES_OK:
+            value = int(result.get_value(0, 0) or b"0")
+
+
+def transaction_pooling_refusal(connection: BaseDatabaseWrapper | None = None) -> str | None:
+    """The line to refuse to start with when this connection's database is pooled per
+    transaction, else None."""
+    connection = connection or tenant_connection()
+    if not pooled_per_transaction(connection):
+        return None
+    db = connection.settings_dict
+    where = f"{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}"
+    return (
+        f"transaction (or statement) pooling detected at DATABASE_URL {where}, such as "
+        "PgBouncer's pool_mode = transaction: Strata keeps each tenant's schema on the session "
+        "(search_path), which such pooling hands to other clients. Set pool_mode = session for "
+        "this database, or connect to PostgreSQL directly."
+    )
+
+
+def exit_if_pooled_per_transaction(
+    log: logging.Logger, connection: BaseDatabaseWrapper | None = None
+) -> None:
+    """For a process starting up (gunicorn's master, a Celery worker): log the refusal and exit
+    with status 1 under transaction pooling. A database that cannot be reached is only
+    logged: the process starts as it would have, and /readyz reports the database."""
+    try:
+        refusal = transaction_pooling_refusal(connection)
+    except (psycopg.Error, TimeoutError) as error:
+        log.warning("could not check the database for transaction pooling: %r", error)
+        return
+    if refusal is not None:
+        log.error("refusing to start: %s", refusal)
+        raise SystemExit(1)

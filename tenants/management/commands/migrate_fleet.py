@@ -3,7 +3,9 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from django.core.checks import Tags
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DEFAULT_DB_ALIAS
 
 from tenants.fleet import migrate_fleet
 from tenants.pool import pool_refill
@@ -51,6 +53,9 @@ class Command(BaseCommand):
                 self.stdout.write(message)
                 self.stdout.flush()
 
+        # Django's own migrate runs the database checks; this one replaces it. They refuse a
+        # pooler that would move the search_path to another session between migrations.
+        self.check(databases=[DEFAULT_DB_ALIAS], tags=[Tags.database])
         report = migrate_fleet(workers=workers, schemas=schemas, progress=say)
         say(
             f"fleet: {report.total} schemas in {report.seconds:.1f}s: "
