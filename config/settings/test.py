@@ -51,6 +51,10 @@ if _canary_every:
             "args": ["tenants.tenant_canary", [env_str("STRATA_BEAT_CANARY_TOKEN")], {}],
         },
     }
+if env_bool("STRATA_TEST_SCHEMA_PROBE", default=False):
+    # Only for the servers the connection-pooling tests start: tenant hosts also answer
+    # /__probe__/schema/ (tests/reliability/schema_probe.py).
+    ROOT_URLCONF = "tests.reliability.schema_probe"
 WHITENOISE_USE_FINDERS = True
 STATIC_ROOT = None  # served from the app directories; collectstatic is for production
 STORAGES = {
