@@ -561,6 +561,9 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "tenant_apps.api_access.schema.document_errors",
+        "tenant_apps.projects.schema.document_links",
+        "tenant_apps.projects.schema.require_task_version",
+        "shared_apps.operators.api.document_links",
     ],
 }
 

@@ -11,10 +11,11 @@ from django.http import Http404
 from django.http.response import HttpResponseBase
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import BasePermission
@@ -30,6 +31,7 @@ from shared_apps.operators.services import (
 )
 from tenants import lifecycle, transfer
 from tenants.models import Tenant, TenantStatus
+from tenants.openapi import Links, links_add
 from tenants.schemas import ProvisioningNotReadyError
 from tenants.selectors import primary_host_of, tenants_for_operators
 from tenants.serializers import StrictCharField, StrictModelSerializer
@@ -96,8 +98,41 @@ class OperatorAPIView(APIView):
 
 
 class TenantPagination(LimitOffsetPagination):
+    """?limit= (1 to 1000, 100 when not given) and ?offset= (0 to a billion). A value that is
+    not a whole number in range is refused with a field error rather than silently replaced;
+    an offset past PostgreSQL's bigint reached the database and was a 500."""
+
     default_limit = 100
     max_limit = 1000
+    max_offset = 1_000_000_000  # far past any fleet, far below what OFFSET can take
+
+    def get_limit(self, request: Request) -> int:
+        return self._bounded(request, self.limit_query_param, 1, self.max_limit, self.default_limit)
+
+    def get_offset(self, request: Request) -> int:
+        return self._bounded(request, self.offset_query_param, 0, self.max_offset, 0)
+
+    def _bounded(self, request: Request, name: str, low: int, high: int, default: int) -> int:
+        raw = request.query_params.get(name)
+        if not raw:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            value = low - 1
+        if not low <= value <= high:
+            raise APIValidationError({name: [f"Give a whole number from {low} to {high:,}."]})
+        return value
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        bounds = {
+            self.limit_query_param: {"minimum": 1, "maximum": self.max_limit},
+            self.offset_query_param: {"minimum": 0, "maximum": self.max_offset},
+        }
+        for parameter in parameters:
+            parameter["schema"].update(bounds.get(parameter["name"], {}))
+        return parameters
 
 
 class TenantSerializer(StrictModelSerializer[Tenant]):
@@ -128,6 +163,26 @@ class TenantSerializer(StrictModelSerializer[Tenant]):
         return primary_host_of(tenant)
 
 
+class TenantListQuery(serializers.Serializer[Any]):
+    """The list's filters. Text only: a NUL character (which PostgreSQL text cannot hold) is
+    a field error, not a database error."""
+
+    status = serializers.ChoiceField(
+        choices=TenantStatus.values,
+        required=False,
+        allow_blank=True,
+        default="",
+        error_messages={"invalid_choice": f"Choose one of {', '.join(TenantStatus.values)}."},
+    )
+    search = StrictCharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=200,
+        help_text="name, subdomain or domain contains",
+    )
+
+
 class ProvisionSerializer(serializers.Serializer[Any]):
     slug = StrictCharField(max_length=64)
     name = StrictCharField(max_length=100)
@@ -144,6 +199,25 @@ class RenameSerializer(serializers.Serializer[Any]):
 
 class PurgeSerializer(serializers.Serializer[Any]):
     confirm = StrictCharField(max_length=64, help_text="the tenant's subdomain, again")
+
+
+class OperatorErrorSerializer(serializers.Serializer[Any]):
+    """A refusal that is no field error: `code` says which (for the schema only)."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField()
+
+
+_STATE = OpenApiResponse(
+    OperatorErrorSerializer,
+    description="The tenant's state does not allow this action (`code`: `state` or `purged`).",
+)
+_NOT_READY = OpenApiResponse(
+    OperatorErrorSerializer,
+    description="Provisioning is not ready yet: no blueprint schema (`code`: `not_ready`).",
+)
+# What each lifecycle action answers besides the errors every operation documents.
+_AFTER_ACTION = {200: TenantSerializer, 409: _STATE}
 
 
 def _tenant(slug: str) -> Tenant:
@@ -166,26 +240,24 @@ def _refused(exc: ValidationError, field: str | None = None) -> Response:
 
 
 class TenantListView(OperatorAPIView):
+    # Read by drf-spectacular too: the schema documents the page envelope and limit/offset.
+    pagination_class = TenantPagination
+
     @extend_schema(
-        parameters=[
-            OpenApiParameter("status", str, enum=TenantStatus.values),
-            OpenApiParameter("search", str, description="name, subdomain or domain contains"),
-        ],
+        parameters=[TenantListQuery],
         responses=TenantSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
-        wanted = request.query_params.get("status", "")
-        if wanted and wanted not in TenantStatus.values:
-            choices = ", ".join(TenantStatus.values)
-            return Response({"status": [f"Choose one of {choices}."]}, status=400)
+        query = TenantListQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
         tenants = tenants_for_operators(
-            search=request.query_params.get("search", ""), status=wanted
+            search=query.validated_data["search"], status=query.validated_data["status"]
         )
-        paginator = TenantPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(tenants, request, view=self)
         return paginator.get_paginated_response(TenantSerializer(page, many=True).data)
 
-    @extend_schema(request=ProvisionSerializer, responses={201: TenantSerializer})
+    @extend_schema(request=ProvisionSerializer, responses={201: TenantSerializer, 503: _NOT_READY})
     def post(self, request: Request) -> Response:
         data = ProvisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -244,7 +316,7 @@ def _purge(tenant: Tenant, data: dict[str, Any], actor: lifecycle.Actor) -> None
 class SuspendView(TenantActionView):
     action_name, serializer = "suspend", ReasonSerializer
 
-    @extend_schema(request=ReasonSerializer, responses=TenantSerializer, operation_id="suspend")
+    @extend_schema(request=ReasonSerializer, responses=_AFTER_ACTION, operation_id="suspend")
     def post(self, request: Request, slug: str) -> Response:
         return super().post(request, slug)
 
@@ -255,7 +327,7 @@ class SuspendView(TenantActionView):
 class ReactivateView(TenantActionView):
     action_name = "reactivate"
 
-    @extend_schema(request=None, responses=TenantSerializer, operation_id="reactivate")
+    @extend_schema(request=None, responses=_AFTER_ACTION, operation_id="reactivate")
     def post(self, request: Request, slug: str) -> Response:
         return super().post(request, slug)
 
@@ -266,7 +338,7 @@ class ReactivateView(TenantActionView):
 class RenameView(TenantActionView):
     action_name, serializer = "rename", RenameSerializer
 
-    @extend_schema(request=RenameSerializer, responses=TenantSerializer, operation_id="rename")
+    @extend_schema(request=RenameSerializer, responses=_AFTER_ACTION, operation_id="rename")
     def post(self, request: Request, slug: str) -> Response:
         return super().post(request, slug)
 
@@ -277,7 +349,7 @@ class RenameView(TenantActionView):
 class ArchiveView(TenantActionView):
     action_name, serializer = "archive", ReasonSerializer
 
-    @extend_schema(request=ReasonSerializer, responses=TenantSerializer, operation_id="archive")
+    @extend_schema(request=ReasonSerializer, responses=_AFTER_ACTION, operation_id="archive")
     def post(self, request: Request, slug: str) -> Response:
         return super().post(request, slug)
 
@@ -288,7 +360,7 @@ class ArchiveView(TenantActionView):
 class RestoreView(TenantActionView):
     action_name = "restore"
 
-    @extend_schema(request=None, responses=TenantSerializer, operation_id="restore")
+    @extend_schema(request=None, responses=_AFTER_ACTION, operation_id="restore")
     def post(self, request: Request, slug: str) -> Response:
         return super().post(request, slug)
 
@@ -299,7 +371,9 @@ class RestoreView(TenantActionView):
 class PurgeView(TenantActionView):
     action_name, serializer = "purge", PurgeSerializer
 
-    @extend_schema(request=PurgeSerializer, responses={204: None}, operation_id="purge")
+    @extend_schema(
+        request=PurgeSerializer, responses={204: None, 409: _STATE}, operation_id="purge"
+    )
     def post(self, request: Request, slug: str) -> Response:
         return super().post(request, slug)
 
@@ -328,7 +402,7 @@ class ImportView(OperatorAPIView):
 
     @extend_schema(
         request={"multipart/form-data": ImportSerializer},
-        responses={201: TenantSerializer},
+        responses={201: TenantSerializer, 503: _NOT_READY},
         operation_id="tenant_import",
     )
     def post(self, request: Request) -> Response:
@@ -348,3 +422,44 @@ class ImportView(OperatorAPIView):
         except ProvisioningNotReadyError as exc:
             return _not_ready(exc)
         return Response(TenantSerializer(_tenant(summary.tenant.slug)).data, status=201)
+
+
+# --- OpenAPI links -----------------------------------------------------------------------------
+
+_SLUG = {"slug": "$response.body#/slug"}
+
+LINKS: Links = {
+    "api_platform_v1_tenants_create": {
+        "201": {
+            "GetTenant": {"operationId": "api_platform_v1_tenants_retrieve", "parameters": _SLUG},
+            "Suspend": {"operationId": "suspend", "parameters": _SLUG},
+            "Archive": {"operationId": "archive", "parameters": _SLUG},
+            "Rename": {"operationId": "rename", "parameters": _SLUG},
+            "Export": {"operationId": "tenant_export", "parameters": _SLUG},
+        }
+    },
+    "suspend": {"200": {"Reactivate": {"operationId": "reactivate", "parameters": _SLUG}}},
+    "rename": {
+        "200": {
+            "GetTenant": {"operationId": "api_platform_v1_tenants_retrieve", "parameters": _SLUG}
+        }
+    },
+    "archive": {
+        "200": {
+            "Restore": {"operationId": "restore", "parameters": _SLUG},
+            "Purge": {
+                "operationId": "purge",
+                "parameters": _SLUG,
+                "requestBody": {"confirm": "$response.body#/slug"},
+            },
+        }
+    },
+}
+
+
+def document_links(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: the operator API's links (a new tenant feeds its
+    lifecycle actions; an archive, its purge with the confirmation)."""
+    return links_add(result, LINKS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from datetime import timedelta
 from io import StringIO
 from typing import Any
@@ -136,6 +137,57 @@ def test_the_openapi_schema_describes_the_api(token: str) -> None:
         document["paths"]
     )
     assert _api().get(f"{API}/schema/").status_code == 401
+
+
+def test_the_list_refuses_paging_and_text_it_cannot_use_with_field_errors(
+    token: str, tenant: Tenant
+) -> None:
+    """Found by schemathesis: an offset past PostgreSQL's bigint and a NUL character in the
+    search reached the database (500s); a limit out of range was silently replaced."""
+    api = _api(token)
+
+    for query, field in [
+        ({"offset": "17630090150593712854401024"}, "offset"),
+        ({"offset": "-1"}, "offset"),
+        ({"limit": "0"}, "limit"),
+        ({"limit": "1001"}, "limit"),
+        ({"limit": "ten"}, "limit"),
+        ({"search": "ac\x00me"}, "search"),
+        ({"search": "a" * 201}, "search"),
+    ]:
+        answer = api.get(f"{API}/tenants/", query)
+        assert answer.status_code == 400, (query, answer.status_code)
+        assert list(answer.json()) == [field], query
+    everyone = Tenant.objects.count()
+    past_the_end = api.get(f"{API}/tenants/", {"offset": str(everyone)}).json()
+    assert (past_the_end["count"], past_the_end["results"]) == (everyone, [])
+    blank = api.get(f"{API}/tenants/", {"limit": "", "search": "", "status": ""}).json()
+    assert blank["count"] == everyone
+
+
+def test_the_schema_documents_pages_conflicts_and_links(tmp_path: Any) -> None:
+    out = tmp_path / "schema.json"
+    call_command(
+        "spectacular", "--urlconf", "config.urls_public", "--format", "openapi-json",
+        "--file", str(out),
+    )  # fmt: skip
+    paths = json.loads(out.read_text())["paths"]
+
+    listed = paths[f"{API}/tenants/"]["get"]
+    assert listed["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/PaginatedTenantList"
+    }
+    assert {p["name"] for p in listed["parameters"]} == {"limit", "offset", "search", "status"}
+    assert "503" in paths[f"{API}/tenants/"]["post"]["responses"]
+    for action in ("suspend", "reactivate", "rename", "archive", "restore", "purge"):
+        assert "409" in paths[f"{API}/tenants/{{slug}}/{action}/"]["post"]["responses"], action
+    created = paths[f"{API}/tenants/"]["post"]["responses"]["201"]["links"]
+    assert created["Archive"] == {
+        "operationId": "archive",
+        "parameters": {"slug": "$response.body#/slug"},
+    }
+    archived = paths[f"{API}/tenants/{{slug}}/archive/"]["post"]["responses"]["200"]["links"]
+    assert archived["Purge"]["requestBody"] == {"confirm": "$response.body#/slug"}
 
 
 def test_tokens_are_created_once_from_the_command_line(db: None, tenant: Tenant) -> None:
