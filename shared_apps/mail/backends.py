@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
-from functools import partial
+from collections.abc import Callable, Sequence
 
 from django.core.mail import EmailMessage
 from django.core.mail.backends.base import BaseEmailBackend
@@ -11,6 +10,14 @@ from shared_apps.mail.messages import message_to_payload
 from shared_apps.mail.models import OutboundEmail
 from shared_apps.mail.tasks import send_email
 from tenants.context import schema_context, tenant_connection
+
+
+def _enqueuer(email_id: str) -> Callable[[], None]:
+    # A named function, not a partial: Django names it in its log line when the enqueue fails.
+    def enqueue_send_email() -> None:
+        send_email.delay(email_id)
+
+    return enqueue_send_email
 
 
 class TaskEmailBackend(BaseEmailBackend):
@@ -38,6 +45,8 @@ class TaskEmailBackend(BaseEmailBackend):
                 if self.fail_silently:
                     continue
                 raise
-            transaction.on_commit(partial(send_email.delay, str(email.pk)))
+            # Robust: with the broker down the work has committed all the same, and the request
+            # must not fail for it; the message stays in the outbox, unsent, and is logged.
+            transaction.on_commit(_enqueuer(str(email.pk)), robust=True)
             queued += 1
         return queued
