@@ -8,11 +8,16 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import redis
 from django.conf import settings
 
+from config.celery import app as celery_app
+from tenants.models import TaskCanaryReport
 from tests.servers import ROOT, url_of_test_database
 
 
@@ -96,3 +101,29 @@ def start_beat(schedule_dir: Path, **env: str) -> CeleryProcess:
         "celery-beat.log",
         celery_env(**env),
     )
+
+
+def empty_the_broker() -> None:
+    redis.Redis.from_url(str(settings.CELERY_BROKER_URL)).flushdb()
+
+
+@contextmanager
+def publishing_to_the_broker() -> Iterator[None]:
+    """Publish to Redis for a worker, instead of running tasks in this process."""
+    celery_app.conf.task_always_eager = False
+    try:
+        yield
+    finally:
+        celery_app.conf.task_always_eager = True
+
+
+def canary_reports(token: str, kind: str = TaskCanaryReport.Kind.EFFECT) -> list[TaskCanaryReport]:
+    return list(TaskCanaryReport.objects.filter(token=token, kind=kind).order_by("pk"))
+
+
+def wait_for(condition: Callable[[], bool], what: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.1)  # workers report through the database; nothing to subscribe to

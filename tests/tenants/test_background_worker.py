@@ -9,19 +9,16 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
 from celery import chain, group
-from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 from pytest_django import DjangoDbBlocker
 
-from config.celery import app as celery_app
 from shared_apps.accounts.models import User
 from shared_apps.mail.models import OutboundEmail
 from tenants.context import tenant_context
@@ -29,13 +26,17 @@ from tenants.models import TaskCanaryReport, TaskEffect, Tenant, TenantStatus
 from tenants.observability import log_context
 from tenants.tasks import platform_canary, tenant_canary
 from tests.conftest import World
-from tests.workers import CeleryProcess, start_beat, start_worker
+from tests.workers import (
+    CeleryProcess,
+    canary_reports,
+    empty_the_broker,
+    publishing_to_the_broker,
+    start_beat,
+    start_worker,
+    wait_for,
+)
 
 Kind = TaskCanaryReport.Kind
-
-
-def _empty_the_broker() -> None:
-    redis.Redis.from_url(str(settings.CELERY_BROKER_URL)).flushdb()
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +46,7 @@ def mail_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def worker(world: World, mail_dir: Path) -> Iterator[CeleryProcess]:
-    _empty_the_broker()
+    empty_the_broker()
     process = start_worker(
         EMAIL_DELIVERY_BACKEND="django.core.mail.backends.filebased.EmailBackend",
         EMAIL_FILE_PATH=str(mail_dir),
@@ -56,31 +57,17 @@ def worker(world: World, mail_dir: Path) -> Iterator[CeleryProcess]:
 
 @pytest.fixture
 def to_the_broker() -> Iterator[None]:
-    """Publish to Redis for a worker, instead of running tasks in this process."""
-    celery_app.conf.task_always_eager = False
-    yield
-    celery_app.conf.task_always_eager = True
-
-
-def _reports(token: str, kind: str = Kind.EFFECT) -> list[TaskCanaryReport]:
-    return list(TaskCanaryReport.objects.filter(token=token, kind=kind).order_by("pk"))
-
-
-def _wait_for(condition: Callable[[], bool], what: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)  # the worker reports through the database; nothing to subscribe to
+    with publishing_to_the_broker():
+        yield
 
 
 def _effects_once_settled(token: str, count: int, timeout: float = 30) -> list[TaskCanaryReport]:
     """The effects reported for `token` once `count` arrived or time ran out (the caller's
     assertion then shows what is missing or wrong)."""
     deadline = time.monotonic() + timeout
-    while len(_reports(token)) < count and time.monotonic() < deadline:
+    while len(canary_reports(token)) < count and time.monotonic() < deadline:
         time.sleep(0.1)
-    return _reports(token)
+    return canary_reports(token)
 
 
 @pytest.mark.usefixtures("worker", "to_the_broker")
@@ -127,14 +114,14 @@ def test_every_kind_of_task_runs_in_the_schema_it_was_enqueued_for(
     assert ran_in == expected  # 100 % of the 25 tasks, each in its own schema
     assert len(reports) == len(expected)  # each effect once
     # Every attempt of the retried task, not just the last, ran in its tenant's schema.
-    attempts = [r for r in _reports(token, Kind.STARTED) if r.step == f"retry-{tenant.slug}"]
+    attempts = [r for r in canary_reports(token, Kind.STARTED) if r.step == f"retry-{tenant.slug}"]
     assert [(r.retries, r.schema_name) for r in attempts] == [
         (0, tenant.schema_name),
         (1, tenant.schema_name),
         (2, tenant.schema_name),
     ]
     countdown = next(
-        r for r in _reports(token, Kind.STARTED) if r.step == f"countdown-{tenant.slug}"
+        r for r in canary_reports(token, Kind.STARTED) if r.step == f"countdown-{tenant.slug}"
     )
     assert (countdown.created_at - published_at).total_seconds() >= 2  # it waited its turn
 
@@ -149,15 +136,15 @@ def test_beat_fans_out_over_every_active_tenant_each_in_its_own_schema(
     )
     beat = start_beat(tmp_path, STRATA_BEAT_CANARY_SECONDS="1", STRATA_BEAT_CANARY_TOKEN=token)
     try:
-        _wait_for(
-            lambda: {r.schema_name for r in _reports(token)} >= active,
+        wait_for(
+            lambda: {r.schema_name for r in canary_reports(token)} >= active,
             "a canary from every active tenant",
             timeout=45,
         )
     finally:
         beat.stop()
 
-    started = _reports(token, Kind.STARTED)
+    started = canary_reports(token, Kind.STARTED)
     assert {r.schema_name for r in started} == active
     assert "public" not in {r.schema_name for r in started}
     assert "Scheduler: Sending due task tenant-canaries" in beat.log()
@@ -168,7 +155,7 @@ def test_beat_fans_out_over_every_active_tenant_each_in_its_own_schema(
 def test_a_task_whose_worker_is_killed_is_redelivered_and_its_effect_happens_once(
     world: World, tenant: Tenant, killed: str
 ) -> None:
-    _empty_the_broker()
+    empty_the_broker()
     token = uuid.uuid4().hex
     # A short visibility timeout, so the killed worker's task comes back within the test.
     first = start_worker(queues="sigkill", concurrency=1, visibility_timeout=4)
@@ -180,9 +167,9 @@ def test_a_task_whose_worker_is_killed_is_redelivered_and_its_effect_happens_onc
                 queue="sigkill",
             )
         if killed == "before the effect":
-            _wait_for(lambda: bool(_reports(token, Kind.STARTED)), "the task to start")
+            wait_for(lambda: bool(canary_reports(token, Kind.STARTED)), "the task to start")
         else:
-            _wait_for(lambda: bool(_reports(token)), "the effect")
+            wait_for(lambda: bool(canary_reports(token)), "the effect")
         first.kill()
     finally:
         first.stop()
@@ -190,16 +177,18 @@ def test_a_task_whose_worker_is_killed_is_redelivered_and_its_effect_happens_onc
     second = start_worker(queues="sigkill", concurrency=1, visibility_timeout=4)
     try:
         # Redis hands the unacknowledged task back after the visibility timeout.
-        _wait_for(lambda: len(_reports(token, Kind.STARTED)) >= 2, "the redelivery", timeout=60)
-        _wait_for(lambda: bool(_reports(token)), "the effect", timeout=30)
+        wait_for(
+            lambda: len(canary_reports(token, Kind.STARTED)) >= 2, "the redelivery", timeout=60
+        )
+        wait_for(lambda: bool(canary_reports(token)), "the effect", timeout=30)
         time.sleep(3)  # let the redelivered run finish its hold: no second effect may follow
     finally:
         second.stop()
 
-    started = _reports(token, Kind.STARTED)
+    started = canary_reports(token, Kind.STARTED)
     assert len(started) == 2, [(r.task_id, r.retries) for r in started]
     assert started[0].task_id == started[1].task_id  # the same message, delivered twice
-    assert [r.schema_name for r in _reports(token)] == [tenant.schema_name]  # one effect
+    assert [r.schema_name for r in canary_reports(token)] == [tenant.schema_name]  # one effect
 
 
 @pytest.mark.usefixtures("to_the_broker")
@@ -219,7 +208,7 @@ def test_an_email_from_a_tenant_request_is_sent_once_with_links_on_that_host(
             )
             assert response.status_code == 302
 
-            _wait_for(lambda: len(set(mail_dir.iterdir()) - before) >= 1, "the email")
+            wait_for(lambda: len(set(mail_dir.iterdir()) - before) >= 1, "the email")
             time.sleep(2)  # time enough for a duplicate to arrive, if there were one
             sent = OutboundEmail.objects.exclude(pk__in=outbox_before).get()
             assert sent.sent_at is not None
@@ -267,7 +256,7 @@ def test_a_tenant_task_on_the_worker_logs_its_tenant_and_who_enqueued_it(
             if request_id in raw and '"strata.tasks"' in raw
         ]
 
-    _wait_for(lambda: bool(finished()), "the task's log line")
+    wait_for(lambda: bool(finished()), "the task's log line")
     [line] = finished()
     assert (line["task"], line["status"]) == ("tenants.tenant_canary", "SUCCESS")
     assert (line["tenant"], line["tenant_schema"]) == (tenant.slug, tenant.schema_name)
