@@ -27,8 +27,9 @@ logger = logging.getLogger("strata.domains")
 VERIFY_PREFIX = "_strata-verify"
 VALUE_PREFIX = "strata-verify="
 MAX_CUSTOM_DOMAINS = 5
-_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-_TLD = re.compile(r"^(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$")
+# \Z, not $: "$" also matches before a final newline, and "tasks\n.example.com" was accepted.
+_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\Z")
+_TLD = re.compile(r"^(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})\Z")
 
 TxtResolver = Callable[[str], list[str]]
 
@@ -52,8 +53,9 @@ def _resolver() -> TxtResolver:
     return cast(TxtResolver, import_string(settings.STRATA_DNS_TXT_RESOLVER))
 
 
-def custom_domain_clean(host: str) -> str:
-    """The host as Strata stores it, or ValidationError saying what is wrong with it."""
+def _custom_domain_name(host: str) -> str:
+    """The host as Strata stores it, if it is a name a workspace may bring (a DNS name
+    outside the platform's domain), or ValidationError saying what is wrong with it."""
     host = host.strip().lower().rstrip(".")
     if not host:
         raise ValidationError("Enter a domain, such as tasks.example.com.", code="required")
@@ -80,6 +82,12 @@ def custom_domain_clean(host: str) -> str:
             f"Addresses under {base} are Strata's; add a domain your company owns.",
             code="reserved",
         )
+    return host
+
+
+def custom_domain_clean(host: str) -> str:
+    """The host as Strata stores it, or ValidationError saying what is wrong with it."""
+    host = _custom_domain_name(host)
     if Domain.objects.filter(domain=host).exists():
         raise ValidationError(f"{host} is already in use by a Strata workspace.", code="taken")
     return host
@@ -106,7 +114,8 @@ def custom_domain_add(tenant: Tenant, host: str) -> Domain:
     """Add `host` to `tenant`, unverified. A domain another workspace added but never verified
     does not block its real owner: if this workspace's record is already in DNS, the pending
     claim makes way and the domain is verified for this workspace at once."""
-    host = host.strip().lower().rstrip(".")
+    # The name first: only a DNS name reaches a query (a NUL character was a database error).
+    host = _custom_domain_name(host)
     token = verification_token(tenant, host)
     pending = (
         Domain.objects.select_for_update()

@@ -82,6 +82,7 @@ def test_a_domain_routes_only_after_its_txt_record_is_found(
         ("", "Enter a domain"),
         ("not a domain", "is not a domain name"),
         ("evil.com'--", "is not a domain name"),
+        ("tasks\n.example.com", "is not a domain name"),  # "$" matched before the newline
         ("localhost", "is not a domain name"),
         ("-bad.example.com", "is not a domain name"),
         ("a" * 64 + ".example.com", "is not a domain name"),
@@ -101,6 +102,15 @@ def test_only_real_domain_names_outside_strata_are_accepted(
         return
     with pytest.raises(ValidationError, match=message):
         custom_domain_clean(typed)
+
+
+def test_a_name_that_cannot_be_one_is_refused_before_any_query(tenant: Tenant) -> None:
+    """Found by the fuzzer: a NUL character reached PostgreSQL (a DataError, a 500 on any
+    caller without a form in front)."""
+    with pytest.raises(ValidationError, match="is not a domain name"):
+        custom_domain_add(tenant, "tasks.example.com\x00")
+
+    assert not Domain.objects.exclude(verification_token="").exists()
 
 
 def test_a_domain_of_another_workspace_or_too_many_are_refused(
