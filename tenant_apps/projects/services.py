@@ -273,7 +273,10 @@ def attachment_add(*, tenant: Tenant, task: Task, upload: File[Any], actor: Acto
         )
     # Held until commit: two uploads cannot both fit in the last free megabytes.
     check_room(tenant, Limit.STORAGE, adding=size, lock=True)
-    original = PurePath(str(upload.name or "file")).name[:255] or "file"
+    # Printable characters only, as Django's multipart parser leaves them: a name that came by
+    # another way (a NUL, a line break) would otherwise reach PostgreSQL or a header.
+    printable = "".join(char for char in str(upload.name or "") if char.isprintable())
+    original = PurePath(printable).name[:255] or "file"
     try:
         safe = get_valid_filename(original)[:100]
     except SuspiciousFileOperation:  # nothing usable left of the name ("!!!", "«»")
