@@ -139,19 +139,19 @@ def pooled_per_transaction(
             if each.status != pq.ConnStatus.OK:
                 raise psycopg.OperationalError(each.get_error_message())
         for _ in range(rounds):
-            before = _backend_pid(first, b"SELECT pg_backend_pid()")
+            before = _answer(first, b"SELECT pg_backend_pid()")
             try:
                 # Holds a backend until the rollback.
-                _backend_pid(second, b"BEGIN; SELECT pg_backend_pid()")
+                _answer(second, b"BEGIN; SELECT pg_backend_pid()")
             except psycopg.OperationalError as error:
                 if "statement pooling" in str(error):
                     return True  # PgBouncer's statement mode refuses transactions outright
                 raise
             try:
-                after = _backend_pid(first, b"SELECT pg_backend_pid()")
+                after = _answer(first, b"SELECT pg_backend_pid()")
             except TimeoutError:
                 return True  # waiting for a backend while the second holds one: no session
-            _backend_pid(second, b"ROLLBACK")
+            _answer(second, b"ROLLBACK")
             if after != before:
                 return True
         return False
@@ -160,9 +160,9 @@ def pooled_per_transaction(
         second.finish()
 
 
-def _backend_pid(pgconn: pq.abc.PGconn, sql: bytes) -> int | None:
-    """Run `sql`; the value of its last row, if any. TimeoutError when no answer comes within
-    _POOLING_PROBE_TIMEOUT (the connection is then unusable)."""
+def _answer(pgconn: pq.abc.PGconn, sql: bytes) -> int | None:
+    """Run `sql`; the integer its last row holds, if it returns rows. TimeoutError when no
+    answer comes within _POOLING_PROBE_TIMEOUT (the connection is then unusable)."""
     pgconn.send_query(sql)
     deadline = time.monotonic() + _POOLING_PROBE_TIMEOUT
     value = None
