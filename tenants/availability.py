@@ -9,7 +9,8 @@ standing, the API budget). Where it guards something (sign-in rate limits, spent
 hop tokens) its error reaches the request and is answered here: those fail closed.
 
 While the database is unreachable, each process answers requests 503 without trying it for
-RETRY_SECONDS after a failure, then lets one request through to try again. Without that, every
+RETRY_SECONDS after a failure, then lets one request through to try again; once one gets
+through, the pool's idle connections that the outage broke are replaced. Without that, every
 request would first wait for a pooled connection (DATABASE_POOL_TIMEOUT) before failing, and a
 few seconds per request is how a short outage becomes a queue that outlasts it.
 """
@@ -25,7 +26,7 @@ from typing import Final
 import psycopg
 import psycopg_pool
 import redis.exceptions
-from django.db import InterfaceError, OperationalError
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 
@@ -154,4 +155,13 @@ class DatabaseOutageMiddleware:
         response = self.get_response(request)
         if probe and getattr(response, "strata_unreachable", None) != Service.DATABASE:
             database_breaker.probed()
+            _discard_broken_connections()
         return response
+
+
+def _discard_broken_connections() -> None:
+    """The database is back: test the pool's idle connections now and replace those the
+    outage broke, instead of failing one request (and a second of 503s) for each."""
+    pool = getattr(connections[DEFAULT_DB_ALIAS], "pool", None)  # None without the pool
+    if pool is not None:
+        pool.check()
