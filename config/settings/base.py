@@ -284,6 +284,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "schedule": crontab(hour=3, minute=17),
     },
     "purge-outbox": {"task": "mail.purge_outbox", "schedule": crontab(hour=3, minute=23)},
+    # Mail whose send task was never queued (broker down at commit) or was lost with the queue.
+    "requeue-unsent-mail": {"task": "mail.requeue_unsent", "schedule": 600.0},
     # Claims refill the pool at once; this catches refills that failed or were skipped.
     "pool-refill": {"task": "tenants.pool_refill", "schedule": 60.0},
     "purge-archived-tenants": {

@@ -22,6 +22,8 @@ class OutboundEmail(models.Model):
     payload = models.JSONField(default=dict)
     created_at = models.DateTimeField(db_default=Now(), editable=False)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Times the sweep (tasks.requeue_unsent) queued this message again; bounded.
+    requeued = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         indexes: ClassVar[list[models.Index]] = [

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import get_connection
+from django.db.models import F
 from django.utils import timezone
 
 from shared_apps.mail.messages import payload_to_message
@@ -15,6 +16,13 @@ from tenants.background import TransientTaskError, effect_once, platform_task
 logger = logging.getLogger("strata.mail")
 
 OUTBOX_RETENTION = timedelta(days=30)
+# A message still unsent this long after it was written lost its send task: the broker was down
+# when the work committed, or lost its queue. Longer than a normal delivery takes, retries
+# included for a short hiccup; the sweep runs every 10 minutes (CELERY_BEAT_SCHEDULE) and
+# gives up after REQUEUE_LIMIT tries, about an hour, leaving the row for an operator to see.
+REQUEUE_AFTER = timedelta(minutes=15)
+REQUEUE_LIMIT = 6
+REQUEUE_BATCH = 500
 
 
 # A mail server can be away for a while: up to twelve attempts over roughly half an hour to an
@@ -52,3 +60,28 @@ def purge_outbox() -> int:
         created_at__lt=timezone.now() - OUTBOX_RETENTION
     ).delete()
     return count
+
+
+@platform_task(name="mail.requeue_unsent")
+def requeue_unsent() -> int:
+    """Queue again the messages still unsent REQUEUE_AFTER after they were written; how many.
+
+    Their work committed, so the mail is owed; only its task is missing. Delivery stays at most
+    once however many tasks a message gets (send_email's effect_once), so a message whose own
+    task is merely slow costs a spare task, not a second email.
+    """
+    waiting = list(
+        OutboundEmail.objects.filter(
+            sent_at__isnull=True,
+            created_at__lt=timezone.now() - REQUEUE_AFTER,
+            requeued__lt=REQUEUE_LIMIT,
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:REQUEUE_BATCH]
+    )
+    OutboundEmail.objects.filter(pk__in=waiting).update(requeued=F("requeued") + 1)
+    for email_id in waiting:
+        send_email.delay(str(email_id))
+    if waiting:
+        logger.warning("queued %d unsent emails again (their send task was lost)", len(waiting))
+    return len(waiting)

@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.core import mail
-from django.core.mail import EmailMultiAlternatives, send_mail
+from django.core.mail import EmailMessage, EmailMultiAlternatives, send_mail
 from django.db import transaction
+from django.utils import timezone
 from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
 
+from shared_apps.mail.messages import message_to_payload
 from shared_apps.mail.models import OutboundEmail
-from shared_apps.mail.tasks import send_email
+from shared_apps.mail.tasks import REQUEUE_AFTER, REQUEUE_LIMIT, requeue_unsent, send_email
 from tenants.context import tenant_context
 from tenants.models import TaskFailure, Tenant
 
@@ -96,3 +100,44 @@ def test_a_message_that_cannot_be_sent_leaves_no_content_in_the_failure_record(
     assert "ConnectionRefusedError" in failure.error
     assert "secret-token" not in failure.arguments + failure.error + failure.traceback
     assert OutboundEmail.objects.get().sent_at is None  # still in the outbox, unsent
+
+
+def test_mail_whose_task_was_lost_is_queued_again_and_sent_once(
+    db: None, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+) -> None:
+    # The work commits but its send task never reaches the broker (it was down), as for the
+    # invitation in tests/reliability/test_faults.py.
+    with django_capture_on_commit_callbacks(execute=False):
+        send_mail("Owed", "Body", "from@strata.test", ["to@example.com"])
+    with django_capture_on_commit_callbacks(execute=False):
+        send_mail("Fresh", "Body", "from@strata.test", ["fresh@example.com"])
+    OutboundEmail.objects.filter(subject="Owed").update(
+        created_at=timezone.now() - REQUEUE_AFTER - timedelta(minutes=1)
+    )
+
+    assert requeue_unsent() == 1  # the fresh one may still have its task on the way
+    assert [(m.subject, m.to) for m in mail.outbox] == [("Owed", ["to@example.com"])]
+    assert requeue_unsent() == 0  # sent: nothing owed any more
+
+    assert OutboundEmail.objects.get(subject="Owed").sent_at is not None
+    assert len(mail.outbox) == 1
+
+
+def test_the_sweep_gives_up_on_a_message_after_its_tries(db: None, settings: Settings) -> None:
+    settings.STRATA_EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 1  # nothing listens: refused
+    email = OutboundEmail.objects.create(
+        origin_schema="public",
+        subject="Never",
+        recipient_count=1,
+        payload=message_to_payload(EmailMessage("Never", "Body", to=["to@example.com"])),
+    )
+    OutboundEmail.objects.filter(pk=email.pk).update(
+        created_at=timezone.now() - REQUEUE_AFTER - timedelta(minutes=1)
+    )
+
+    tries = [requeue_unsent() for _ in range(REQUEUE_LIMIT + 2)]
+
+    assert tries == [1] * REQUEUE_LIMIT + [0, 0]
+    email.refresh_from_db()
+    assert (email.sent_at, email.requeued) == (None, REQUEUE_LIMIT)
