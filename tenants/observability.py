@@ -31,7 +31,7 @@ request_logger = logging.getLogger("strata.request")
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # Accepted from the ingress (which may set one) only when it cannot smuggle anything into a log.
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,64}\Z")
 # Probes hit these every few seconds: a line for each would drown the rest. Failures are logged.
 _QUIET_PATHS = frozenset({"/healthz", "/readyz"})
 # URL parts that are credentials (invitation tokens, password-reset and email-confirmation keys):

@@ -35,6 +35,7 @@ from tenants.openapi import Links, links_add
 from tenants.schemas import ProvisioningNotReadyError
 from tenants.selectors import primary_host_of, tenants_for_operators
 from tenants.serializers import StrictCharField, StrictModelSerializer
+from tenants.slugs import SLUG_MAX_LENGTH
 
 
 class TokenOperator:
@@ -184,7 +185,7 @@ class TenantListQuery(serializers.Serializer[Any]):
 
 
 class ProvisionSerializer(serializers.Serializer[Any]):
-    slug = StrictCharField(max_length=64)
+    slug = StrictCharField(max_length=SLUG_MAX_LENGTH)
     name = StrictCharField(max_length=100)
     owner_email = serializers.EmailField(max_length=254)
 
@@ -194,11 +195,11 @@ class ReasonSerializer(serializers.Serializer[Any]):
 
 
 class RenameSerializer(serializers.Serializer[Any]):
-    slug = StrictCharField(max_length=64)
+    slug = StrictCharField(max_length=SLUG_MAX_LENGTH)
 
 
 class PurgeSerializer(serializers.Serializer[Any]):
-    confirm = StrictCharField(max_length=64, help_text="the tenant's subdomain, again")
+    confirm = StrictCharField(max_length=SLUG_MAX_LENGTH, help_text="the tenant's subdomain, again")
 
 
 class OperatorErrorSerializer(serializers.Serializer[Any]):
@@ -384,7 +385,7 @@ class PurgeView(TenantActionView):
 
 class ImportSerializer(serializers.Serializer[Any]):
     archive = serializers.FileField(help_text="a zip made by an export")
-    slug = StrictCharField(max_length=64)
+    slug = StrictCharField(max_length=SLUG_MAX_LENGTH)
     name = StrictCharField(max_length=100)
     owner_email = serializers.EmailField(max_length=254, required=False)
 

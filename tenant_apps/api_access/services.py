@@ -28,7 +28,7 @@ from tenants.requests import client_ip
 _PREFIX_ALPHABET = string.ascii_lowercase + string.digits
 _PREFIX_LENGTH = 10
 # strata_<10 lowercase letters or digits>_<43 characters of token_urlsafe(32)>
-KEY_FORMAT = re.compile(r"^strata_(?P<prefix>[a-z0-9]{10})_(?P<secret>[A-Za-z0-9_-]{43})$")
+KEY_FORMAT = re.compile(r"^strata_(?P<prefix>[a-z0-9]{10})_(?P<secret>[A-Za-z0-9_-]{43})\Z")
 # last_used_at is written at most this often per key: a busy key must not turn every read into
 # a write.
 LAST_USED_RESOLUTION = timedelta(seconds=60)

@@ -150,6 +150,7 @@ def test_the_apex_logs_without_a_tenant(client_on: ClientFactory, json_lines: Li
         ("short", False),
         ("x" * 65, False),
         ("bad id\nlevel=ERROR", False),
+        ("ingress-7f3a9c2e-01\n", False),  # $ would have matched before the newline
         ('"},{"forged": 1', False),
     ],
 )
