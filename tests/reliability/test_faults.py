@@ -233,6 +233,17 @@ def _ensure_up(stack: Stack) -> None:
         stack.postgres.start()
     if stack.redis.process is None:
         stack.redis.start()
+    # And with the web processes serving again: after an outage each process finds out for
+    # itself (its breaker, its pool reconnecting), so one page served proves little. Ten in a
+    # row, each on a new connection, so that both workers answer.
+    served = [0]
+
+    def serving() -> bool:
+        ok = Browser(stack.server, stack.tenant_host).get("/accounts/login/").status == 200
+        served[0] = served[0] + 1 if ok else 0
+        return served[0] >= 10
+
+    wait_for(serving, "the web processes to serve again", timeout=60)
 
 
 # --- PostgreSQL stopped under load ------------------------------------------------------------
