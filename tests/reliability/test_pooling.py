@@ -216,19 +216,30 @@ def pgbouncer_session() -> Iterator[PgBouncer]:
 REQUESTS = sized(1500, 100_000)
 
 
+def _served_through(label: str, name: str, workspaces: list[Workspace], **env: str) -> Tally:
+    """REQUESTS probes through a live server with `env`; none mismatched, none failed."""
+    server = _server(name, **env)
+    try:
+        tally = _hammer(label, server, workspaces, REQUESTS)
+    finally:
+        server.stop()
+    _assert_isolated_and_shared(tally, workspaces, REQUESTS)
+    return tally
+
+
 def test_every_request_runs_in_its_tenants_schema_through_djangos_pool(
     workspaces: list[Workspace],
 ) -> None:
     # Two connections per worker for four threads: every request borrows one another tenant
     # used a moment ago.
-    server = _server(
-        "django-pool", DATABASE_POOL="true", DATABASE_POOL_MIN_SIZE="1", DATABASE_POOL_MAX_SIZE="2"
+    tally = _served_through(
+        "Django's psycopg pool",
+        "django-pool",
+        workspaces,
+        DATABASE_POOL="true",
+        DATABASE_POOL_MIN_SIZE="1",
+        DATABASE_POOL_MAX_SIZE="2",
     )
-    try:
-        tally = _hammer("Django's psycopg pool", server, workspaces, REQUESTS)
-    finally:
-        server.stop()
-    _assert_isolated_and_shared(tally, workspaces, REQUESTS)
     assert len(tally.schemas_by_backend) < len(workspaces)
 
 
@@ -236,12 +247,13 @@ def test_every_request_runs_in_its_tenants_schema_through_persistent_connections
     workspaces: list[Workspace],
 ) -> None:
     # One connection per thread, kept for ten minutes, serving whichever tenant comes next.
-    server = _server("persistent", DATABASE_POOL="false", DATABASE_CONN_MAX_AGE="600")
-    try:
-        tally = _hammer("CONN_MAX_AGE=600", server, workspaces, REQUESTS)
-    finally:
-        server.stop()
-    _assert_isolated_and_shared(tally, workspaces, REQUESTS)
+    tally = _served_through(
+        "CONN_MAX_AGE=600",
+        "persistent",
+        workspaces,
+        DATABASE_POOL="false",
+        DATABASE_CONN_MAX_AGE="600",
+    )
     assert len(tally.schemas_by_backend) < len(workspaces)
 
 
@@ -250,21 +262,18 @@ def test_every_request_runs_in_its_tenants_schema_through_pgbouncer_in_session_m
 ) -> None:
     # Django's pool in front of PgBouncer, each connection retired after 5 schemas: PgBouncer
     # hands its server connections to the clients that replace them, again and again.
-    server = _server(
+    tally = _served_through(
+        "PgBouncer session mode",
         "pgbouncer-session",
+        workspaces,
         DATABASE_URL=pgbouncer_session.database_url,
         DATABASE_POOL="true",
         DATABASE_POOL_MIN_SIZE="1",
         DATABASE_POOL_MAX_SIZE="2",
         DATABASE_SCHEMAS_PER_CONNECTION="5",
     )
-    try:
-        tally = _hammer("PgBouncer session mode", server, workspaces, REQUESTS)
-    finally:
-        server.stop()
     clients, servers = pgbouncer_session.client_logins(), pgbouncer_session.server_connections()
     print(f"[pooling] PgBouncer: {clients} client connections on {servers} server connections")  # noqa: T201
-    _assert_isolated_and_shared(tally, workspaces, REQUESTS)
     assert clients > servers
     # Server connections outlive the clients retired after 5 schemas: far more schemas each.
     assert len(tally.schemas_by_backend) <= 10
