@@ -96,7 +96,6 @@ SCREENSHOTS := sign-in not-a-member workspaces switch-workspace members invitati
 
 screenshots: install
 	./scripts/ensure-chromium.sh
-	./scripts/ensure-pgbouncer.sh
 	$(RUN) pytest -q tests/browser
 	mkdir -p docs/screenshots
 	for name in $(SCREENSHOTS); do cp test-artifacts/$$name.png docs/screenshots/; done
