@@ -30,6 +30,8 @@ from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connec
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 
+from tenants.requests import wants_json
+
 # What a Redis client raises when the server cannot be reached: callers that may degrade catch it.
 REDIS_ERRORS: Final = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 RETRY_AFTER_SECONDS: Final = 5
@@ -106,11 +108,15 @@ class _Breaker:
             self._failed_at = time.monotonic()
             self._probing = False
 
-    def probed(self) -> None:
-        """The probe ended without finding the database unreachable."""
+    def probed(self) -> bool:
+        """The probe ended: True, and the breaker closed, unless it found the database
+        unreachable (failed() already ended the probe and opened it again)."""
         with self._lock:
+            if not self._probing:
+                return False
             self._failed_at = None
             self._probing = False
+            return True
 
 
 database_breaker = _Breaker()
@@ -121,15 +127,12 @@ def unavailable_response(request: HttpRequest, service: Service) -> HttpResponse
     that needs nothing from the database to render."""
     code, title, message = _MESSAGES[service]
     response: HttpResponse
-    if request.path.startswith("/api/") or request.headers.get("Accept", "").startswith(
-        "application/json"
-    ):
+    if wants_json(request):
         response = JsonResponse({"detail": f"{title}. {message}", "code": code}, status=503)
     else:
         page = loader.get_template("503.html").render({"title": title, "message": message})
         response = HttpResponse(page, status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    response.strata_unreachable = service  # type: ignore[attr-defined]  # for the middleware
     return response
 
 
@@ -153,8 +156,7 @@ class DatabaseOutageMiddleware:
             response._has_been_logged = True  # type: ignore[attr-defined]
             return response
         response = self.get_response(request)
-        if probe and getattr(response, "strata_unreachable", None) != Service.DATABASE:
-            database_breaker.probed()
+        if probe and database_breaker.probed():
             _discard_broken_connections()
         return response
 

@@ -16,7 +16,7 @@ from tenants.context import tenant_connection
 from tenants.hosts import is_dns_name, public_hosts, split_host, tenant_site_url
 from tenants.models import Tenant, TenantStatus
 from tenants.observability import bind_tenant
-from tenants.requests import RoutedRequest
+from tenants.requests import RoutedRequest, wants_json
 
 _INACTIVE_MESSAGES = {
     TenantStatus.SUSPENDED: (
@@ -36,12 +36,6 @@ def _render_public(
     """Render a page of our own before any view runs, resolving {% url %} on the public site."""
     set_urlconf(settings.PUBLIC_SCHEMA_URLCONF)
     return render(request, template, context, status=status)
-
-
-def _wants_json(request: HttpRequest) -> bool:
-    return request.path.startswith("/api/") or request.headers.get("Accept", "").startswith(
-        "application/json"
-    )
 
 
 class HostValidationMiddleware:
@@ -124,7 +118,7 @@ class TenantRoutingMiddleware:
 
     def _inactive(self, request: RoutedRequest, tenant: Tenant) -> HttpResponse:
         code, message = _INACTIVE_MESSAGES[TenantStatus(tenant.status)]
-        if _wants_json(request):
+        if wants_json(request):
             return JsonResponse({"error": {"code": code, "message": message}}, status=403)
         return _render_public(
             request,

@@ -16,6 +16,14 @@ if TYPE_CHECKING:
 IMPERSONATION_SESSION_KEY = "strata_impersonation"
 
 
+def wants_json(request: HttpRequest) -> bool:
+    """Whether an answer made before or outside the views (a 503, a refused host) is for a
+    program: the APIs, or a client asking for JSON."""
+    return request.path.startswith("/api/") or request.headers.get("Accept", "").startswith(
+        "application/json"
+    )
+
+
 class RoutedRequest(HttpRequest):
     """Any request once TenantRoutingMiddleware ran; `tenant` is None on the public site.
 

@@ -36,7 +36,7 @@ from django.core.cache import caches
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models.signals import post_delete, post_save
 
-from tenants.cache_clients import redis_client
+from tenants.cache_clients import redis_client, run_script
 from tenants.context import schema_context
 from tenants.hosts import is_dns_name
 from tenants.models import Domain, Tenant
@@ -113,7 +113,7 @@ return epoch
         redis = redis_client(caches["global"])
         if redis is not None:
             keys = [self._key(self.EPOCH), self._key(self.HOSTS)]
-            redis.register_script(self.PUBLISH)(keys=keys, args=[_CHANGES_KEPT, *sorted(hosts)])
+            run_script(redis, self.PUBLISH, keys, [_CHANGES_KEPT, *sorted(hosts)])
 
     def catch_up(self, now: float) -> None:
         """At most once per local TTL: drop the copies of hosts changed since the last look."""

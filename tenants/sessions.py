@@ -29,7 +29,7 @@ class SessionStore(cached_db.SessionStore):
     def load(self) -> dict[str, Any]:
         try:
             data: dict[str, Any] = super().load()
-        except REDIS_ERRORS:  # refilling the cache after a database read failed
+        except REDIS_ERRORS:  # reading the cached copy (or refilling it) failed
             logger.warning("session cache unavailable; reading sessions from the database")
             data = db.SessionStore.load(self)
         if data and data.get(SCHEMA_KEY) != tenant_connection().schema_name:

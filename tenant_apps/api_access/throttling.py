@@ -32,7 +32,7 @@ from rest_framework.throttling import BaseThrottle
 from billing.entitlements import api_requests_per_minute
 from billing.standing import standing_for
 from tenants.availability import REDIS_ERRORS
-from tenants.cache_clients import redis_client
+from tenants.cache_clients import redis_client, run_script
 from tenants.models import Tenant
 from tenants.requests import RoutedRequest
 
@@ -158,7 +158,7 @@ def _take(now: int, budget: Budget) -> tuple[bool, Bucket]:
         key = cache.make_key(BUCKET_KEY)  # with the schema, as every tenant cache key
         args = [now, budget.interval, budget.tolerance]
         try:
-            taken, raw = redis.register_script(_ADMIT_LUA)(keys=[key], args=args)
+            taken, raw = run_script(redis, _ADMIT_LUA, [key], args)
         except REDIS_ERRORS:
             return _take_here(key, now, budget)
         bucket = Bucket.decode(raw)

@@ -10,6 +10,7 @@ import copy
 
 import pytest
 from django.conf import settings as django_settings
+from django.http.response import HttpResponseBase
 from django.test import Client
 from pytest_django import Settings
 
@@ -36,9 +37,8 @@ def _stop_redis(settings: Settings) -> None:
     settings.CACHES = caches
 
 
-def _is_closed(response: object) -> bool:
-    status = getattr(response, "status_code", 0)
-    return status == 503 and bool(response["Retry-After"])  # type: ignore[index]
+def _is_closed(response: HttpResponseBase) -> bool:
+    return response.status_code == 503 and bool(response["Retry-After"])
 
 
 def test_pages_and_sessions_work_without_redis_and_sign_in_fails_closed(
